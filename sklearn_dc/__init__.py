@@ -1,0 +1,19 @@
+"""Dataset condensation as scikit-learn / imbalanced-learn samplers.
+
+A condenser turns a training set into a few records per class on which a model
+trains almost as well: ``X_small, y_small = condenser.fit_resample(X, y)``.
+"""
+
+from .coreset import Herding, KCenterGreedy, KMeansCentroids, RandomSubset
+from .matching import DistributionMatching
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "DistributionMatching",
+    "Herding",
+    "KCenterGreedy",
+    "KMeansCentroids",
+    "RandomSubset",
+    "__version__",
+]

@@ -1,0 +1,309 @@
+"""Base class shared by every condenser: budgets, validation, containers, seeds."""
+
+from __future__ import annotations
+
+import warnings
+from numbers import Integral
+
+import numpy as np
+from imblearn.base import BaseSampler
+from imblearn.utils import check_target_type
+from scipy import sparse
+from sklearn.base import _fit_context
+from sklearn.preprocessing import label_binarize
+from sklearn.utils import _safe_indexing, check_random_state
+from sklearn.utils._param_validation import Interval, RealNotInt
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import validate_data
+
+__all__ = ["BaseCondenser", "BudgetWarning"]
+
+# Shared numpydoc text, substituted into each condenser's docstring with
+# ``imblearn.utils.Substitution`` so that it is written once.
+_n_per_class_docstring = """n_per_class : int, float or dict, default=10
+        The condensation budget.
+
+        - ``int``: that many records per class;
+        - ``float`` in (0, 1]: that fraction of each class, at least one
+          record (``1.0`` keeps every class at full size; write ``1`` for one
+          record per class);
+        - ``dict``: ``{class_label: int}`` giving every class its own budget.
+
+        A budget larger than its class is capped at the class size with a
+        :class:`~sklearn_dc.base.BudgetWarning`.""".rstrip()
+
+_random_state_docstring = """random_state : int, RandomState instance or None, default=None
+        Seeds every random draw of the method. The draws come from local
+        ``numpy.random.Generator`` / ``torch.Generator`` objects seeded from
+        it; global random state is never touched. Pass an int for
+        reproducible output (identical bit for bit on the CPU).""".rstrip()
+
+_fitted_attributes_docstring = """classes_ : ndarray of shape (n_classes,)
+        The class labels seen in ``y``, in the order of the output rows.
+
+    n_per_class_ : dict
+        The budget actually used, ``{class_label: n_records}``.
+
+    sampling_strategy_ : dict
+        Same as ``n_per_class_`` (the name imbalanced-learn samplers use).
+
+    n_features_in_ : int
+        Number of features (second dimension of ``X``) seen during fit.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features, defined only when ``X`` has string column
+        names.""".rstrip()
+
+
+class BudgetWarning(UserWarning):
+    """A requested budget exceeds a class's size and was capped."""
+
+
+class BaseCondenser(BaseSampler):
+    """Base class for condensers.
+
+    A condenser is an imbalanced-learn sampler: ``fit_resample(X, y)`` returns a
+    small training set ``(X_condensed, y_condensed)`` with ``n_per_class_[c]``
+    records for each class ``c``, grouped by class in ``classes_`` order. It has
+    no ``transform``, so in an :class:`imblearn.pipeline.Pipeline` it acts only
+    while fitting and lets every test row through ``predict``.
+
+    Subclasses implement ``_fit_resample(X, y)``, which receives validated data
+    (a float ndarray ``X`` and integer-encoded ``y`` in ``0..n_classes-1``) and
+    returns the condensed ``(X, y)`` in the same encoding. Coresets, which return
+    real rows, set ``_returns_real_rows = True`` and a ``sample_indices_``
+    attribute; their output is then taken from the caller's own containers.
+
+    Warning: This class should not be used directly. Use the derived classes
+    instead.
+    """
+
+    _sampling_type = "bypass"
+    _returns_real_rows = False
+
+    _parameter_constraints: dict = {
+        "n_per_class": [
+            Interval(Integral, 1, None, closed="left"),
+            Interval(RealNotInt, 0, 1, closed="right"),
+            dict,
+        ],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(self, *, n_per_class=10, random_state=None):
+        # BaseSampler.__init__ would set `sampling_strategy`, which is not a
+        # parameter of condensers: the budget is `n_per_class`.
+        self.n_per_class = n_per_class
+        self.random_state = random_state
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Validate the data and compute the per-class budget.
+
+        Use :meth:`fit_resample` to condense; ``fit`` only sets ``classes_``,
+        ``n_per_class_`` and the other input-derived attributes.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, dataframe} of shape (n_samples, ...)
+            Training data.
+        y : array-like of shape (n_samples,)
+            Class labels.
+
+        Returns
+        -------
+        self : object
+            The fitted condenser.
+        """
+        self._validate_input(X, y)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit_resample(self, X, y):
+        """Condense ``(X, y)`` into a small training set.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, dataframe} of shape (n_samples, ...)
+            Training data: a table ``(n_samples, n_features)`` or, where the
+            method supports it, a stack of arrays ``(n_samples, d1, d2, ...)``.
+            Sparse input is densified (the condensed set is dense).
+        y : array-like of shape (n_samples,)
+            Class labels (numbers or strings).
+
+        Returns
+        -------
+        X_condensed : {ndarray, sparse matrix, dataframe, list}
+            The condensed records, in the container and floating dtype of ``X``,
+            grouped by class in ``classes_`` order.
+        y_condensed : {ndarray, series, dataframe, list} of shape (n_condensed,)
+            Their labels, with the dtype and values of ``y``.
+        """
+        X_valid, y_encoded, binarize_y = self._validate_input(X, y)
+        X_res, y_res = self._fit_resample(X_valid, y_encoded)
+        if self._returns_real_rows:
+            return _index_rows(X, self.sample_indices_), _index_rows(
+                y, self.sample_indices_
+            )
+        labels = self.classes_[y_res]
+        if binarize_y:
+            labels = label_binarize(labels, classes=self.classes_)
+        return _like_input(X_res.astype(X_valid.dtype, copy=False), X), _like_target(
+            labels, y
+        )
+
+    def _validate_input(self, X, y):
+        """Check ``X`` and ``y``, set the fitted attributes, encode ``y``."""
+        check_classification_targets(y)
+        y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
+        _check_numeric_columns(X, type(self).__name__)
+        try:
+            X, y = validate_data(
+                self,
+                X,
+                y,
+                reset=True,
+                accept_sparse=["csr", "csc", "coo"],
+                dtype=[np.float64, np.float32],
+                allow_nd=True,
+                ensure_all_finite=False,
+            )
+        except ValueError as exc:
+            if "could not convert" not in str(exc):
+                raise
+            raise ValueError(
+                f"{type(self).__name__} needs numeric X ({exc}). Encode categorical "
+                "columns before the condenser, e.g. with "
+                "sklearn.preprocessing.OneHotEncoder in a ColumnTransformer."
+            ) from exc
+        if sparse.issparse(X):
+            X = X.toarray()
+        if not np.isfinite(X).all():
+            raise ValueError(
+                f"Input X contains NaN or infinity. {type(self).__name__} optimises "
+                "or compares records in a continuous space and cannot use missing "
+                "values: put an imputer (e.g. sklearn.impute.SimpleImputer) before "
+                "the condenser in the pipeline."
+            )
+        self.classes_, y_encoded = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs at least 2 classes in y; got 1 class "
+                f"({self.classes_[0]!r}). Condensation keeps a few records per class "
+                "of a classification task."
+            )
+        budget = self._resolve_budget(np.bincount(y_encoded))
+        self.n_per_class_ = dict(zip(self.classes_.tolist(), budget.tolist()))
+        self.sampling_strategy_ = dict(self.n_per_class_)
+        return X, y_encoded, binarize_y
+
+    def _resolve_budget(self, class_counts):
+        """Turn ``n_per_class`` into an int array aligned with ``classes_``."""
+        classes = self.classes_.tolist()
+        n_per_class = self.n_per_class
+        if isinstance(n_per_class, dict):
+            unknown = [c for c in n_per_class if c not in classes]
+            if unknown:
+                raise ValueError(
+                    f"n_per_class names classes that are not in y: {unknown}. "
+                    f"The classes in y are {classes}."
+                )
+            missing = [c for c in classes if c not in n_per_class]
+            if missing:
+                raise ValueError(
+                    f"n_per_class must give a budget for every class; missing: "
+                    f"{missing}."
+                )
+            bad = {
+                c: v
+                for c, v in n_per_class.items()
+                if not isinstance(v, Integral) or isinstance(v, bool) or v < 1
+            }
+            if bad:
+                raise ValueError(
+                    f"n_per_class values must be integers >= 1; got {bad}."
+                )
+            requested = np.array([n_per_class[c] for c in classes], dtype=np.int64)
+        elif isinstance(n_per_class, Integral):
+            requested = np.full(len(classes), n_per_class, dtype=np.int64)
+        else:
+            requested = np.maximum(1, np.rint(n_per_class * class_counts))
+            requested = requested.astype(np.int64)
+        capped = requested > class_counts
+        if capped.any():
+            sizes = {c: int(n) for c, n, k in zip(classes, class_counts, capped) if k}
+            warnings.warn(
+                f"n_per_class={n_per_class!r} asks for more records than these "
+                f"classes have: {sizes}. Their budget is capped at the class size.",
+                BudgetWarning,
+                stacklevel=3,
+            )
+        return np.minimum(requested, class_counts)
+
+    def _budget(self):
+        """The budget as an int array aligned with ``classes_``."""
+        return np.fromiter(self.n_per_class_.values(), dtype=np.int64)
+
+    def _draw_seed(self):
+        """Draw the one integer seed from which every generator of a fit derives."""
+        return int(check_random_state(self.random_state).randint(2**31 - 1))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.sampler_tags.sample_indices = self._returns_real_rows
+        return tags
+
+
+def _check_numeric_columns(X, name):
+    """Refuse a DataFrame with non-numeric columns, naming them."""
+    dtypes = getattr(X, "dtypes", None)
+    if dtypes is None or not hasattr(X, "columns"):
+        return
+    from pandas.api.types import is_numeric_dtype
+
+    bad = {str(c): str(t) for c, t in dtypes.items() if not is_numeric_dtype(t)}
+    if bad:
+        raise ValueError(
+            f"{name} needs numeric features; these columns are not numeric: {bad}. "
+            "Encode them before the condenser, e.g. with "
+            "sklearn.preprocessing.OneHotEncoder in a ColumnTransformer."
+        )
+
+
+def _index_rows(data, indices):
+    """Rows of the caller's own container (coresets return real records)."""
+    if sparse.issparse(data) and data.format not in ("csr", "csc"):
+        data = data.tocsr()
+    return _safe_indexing(data, indices)
+
+
+def _like_input(X_out, X_in):
+    """Put synthetic rows in the container of the input ``X``."""
+    if sparse.issparse(X_in):
+        return type(X_in)(X_out)
+    if hasattr(X_in, "iloc") and hasattr(X_in, "columns"):
+        import pandas as pd
+
+        frame = pd.DataFrame(X_out, columns=X_in.columns)
+        # Floating columns (dense or sparse) keep their dtype; integer and
+        # boolean columns hold synthetic values now, so they stay float.
+        float_dtypes = {c: t for c, t in X_in.dtypes.items() if t.kind == "f"}
+        return frame.astype(float_dtypes)
+    if isinstance(X_in, list):
+        return X_out.tolist()
+    return X_out
+
+
+def _like_target(y_out, y_in):
+    """Put the labels in the container and dtype of the input ``y``."""
+    if hasattr(y_in, "iloc"):
+        import pandas as pd
+
+        if hasattr(y_in, "columns"):
+            frame = pd.DataFrame(y_out.reshape(len(y_out), -1), columns=y_in.columns)
+            return frame.astype(y_in.dtypes.to_dict())
+        return pd.Series(y_out, name=y_in.name, dtype=y_in.dtype)
+    if isinstance(y_in, list):
+        return y_out.tolist()
+    return y_out.astype(np.asarray(y_in).dtype, copy=False)

@@ -1,0 +1,150 @@
+"""Base class of the matching family: synthetic records learned by gradient descent."""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.utils._param_validation import Interval, StrOptions
+from tqdm.auto import tqdm
+
+from ..base import BaseCondenser
+from ..coreset._kmeans_centroids import kmeans_centres
+from ..nn import NETWORKS
+
+_matching_parameters_docstring = """net : str or torch.nn.Module subclass, default="mlp"
+        The network whose embeddings are matched. A name from
+        ``sklearn_dc.nn.NETWORKS`` (``"mlp"`` for tables) or a module class
+        taking ``n_features`` and ``n_classes`` and defining ``embed(x)``.
+        Its weights are drawn anew in place at every iteration.
+
+    n_iter : int, default={n_iter}
+        Number of optimisation steps of the synthetic records.
+
+    lr : float, default={lr}
+        Learning rate of the Adam optimiser that moves the synthetic records
+        (in units of the features, so scale the features first).
+
+    batch_real : int, default={batch_real}
+        Real records drawn (with replacement) per class at each iteration.
+
+    init : {{"real", "noise", "kmeans"}}, default="real"
+        Starting point of the synthetic records: random real records of the
+        class, Gaussian noise with the features' mean and standard deviation,
+        or the class's k-means centres.
+
+    device : str, default="cpu"
+        Torch device for the optimisation: ``"cpu"``, ``"cuda"`` (or
+        ``"cuda:N"``), or ``"auto"`` for CUDA when available.""".rstrip()
+
+_matching_attributes_docstring = """loss_history_ : ndarray of shape (n_iter_,)
+        Matching loss at each iteration.
+
+    n_iter_ : int
+        Number of iterations run.""".rstrip()
+
+
+def resolve_device(device) -> torch.device:
+    """The torch device named by ``device`` (``"auto"`` picks CUDA if present)."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        resolved = torch.device(device)
+    except RuntimeError as exc:
+        raise ValueError(
+            f"device={device!r} is not a torch device; use 'cpu', 'cuda', 'cuda:N' "
+            "or 'auto'."
+        ) from exc
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"device={device!r} was asked for, but torch.cuda.is_available() is "
+            "False (no GPU, or a CPU-only build of torch). Use device='cpu', or "
+            "device='auto' to take a GPU only when there is one."
+        )
+    return resolved
+
+
+class BaseMatching(BaseCondenser):
+    """Base class for condensers that learn synthetic records.
+
+    The synthetic records start from ``init`` and are moved by Adam to minimise
+    a matching loss built by the subclass's ``_make_loss``. This class owns
+    initialisation, devices, seeding, the optimisation loop, the progress bar
+    and ``loss_history_``.
+
+    Warning: This class should not be used directly. Use the derived classes
+    instead.
+    """
+
+    _parameter_constraints: dict = {
+        **BaseCondenser._parameter_constraints,
+        "net": [StrOptions(set(NETWORKS)), type],
+        "n_iter": [Interval(Integral, 0, None, closed="left")],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "batch_real": [Interval(Integral, 1, None, closed="left")],
+        "init": [StrOptions({"real", "noise", "kmeans"})],
+        "device": [str, torch.device],
+        "verbose": ["verbose"],
+    }
+
+    def _fit_resample(self, X, y):
+        seed = self._draw_seed()
+        rng = np.random.default_rng(seed)
+        device = resolve_device(self.device)
+        generator = torch.Generator(device=device).manual_seed(seed)
+        budget = self._budget()
+
+        loss_fn = self._make_loss(X, y, budget, device, generator)
+        synthetic = torch.tensor(
+            self._initial_records(X, y, budget, rng),
+            dtype=torch.float32,
+            device=device,
+            requires_grad=True,
+        )
+        optimizer = torch.optim.Adam([synthetic], lr=self.lr)
+        # Losses stay on the device: reading them each step would force a sync.
+        losses = torch.empty(self.n_iter, device=device)
+        refresh = max(1, self.n_iter // 100)
+        with tqdm(
+            range(self.n_iter), desc=type(self).__name__, disable=not self.verbose
+        ) as progress:
+            for step in progress:
+                loss = loss_fn(synthetic)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                losses[step] = loss.detach()
+                if self.verbose and step % refresh == 0:
+                    progress.set_postfix(loss=f"{loss.item():.4g}")
+        self.loss_history_ = losses.cpu().numpy().astype(np.float64)
+        self.n_iter_ = self.n_iter
+        X_res = synthetic.detach().cpu().numpy()
+        return X_res, np.repeat(np.arange(len(budget)), budget)
+
+    def _initial_records(self, X, y, budget, rng):
+        """Starting synthetic records, grouped by class, as a float array."""
+        if self.init == "noise":
+            mean, std = X.mean(axis=0), X.std(axis=0)
+            return mean + std * rng.standard_normal((budget.sum(), *X.shape[1:]))
+        parts = []
+        for label, n in enumerate(budget):
+            X_class = X[y == label]
+            if self.init == "real":
+                parts.append(X_class[rng.choice(len(X_class), size=n, replace=False)])
+            else:
+                flat = X_class.reshape(len(X_class), -1)
+                seed = int(rng.integers(2**31 - 1))
+                parts.append(kmeans_centres(flat, n, seed).reshape(-1, *X.shape[1:]))
+        return np.concatenate(parts)
+
+    @abstractmethod
+    def _make_loss(self, X, y, budget, device, generator):
+        """Return ``loss_fn(synthetic) -> scalar tensor`` for this method.
+
+        ``X`` and ``y`` are the validated training data (``y`` encoded
+        ``0..n_classes-1``), ``budget`` the records per class (the synthetic
+        rows are grouped by class in that order); every random draw uses
+        ``generator``.
+        """
