@@ -32,7 +32,7 @@ _n_per_class_docstring = """n_per_class : int, float or dict, default=10
         A budget larger than its class is capped at the class size with a
         :class:`~sklearn_dc.base.BudgetWarning`.""".rstrip()
 
-_random_state_docstring = """random_state : int, RandomState instance or None, default=None
+_random_state_docstring = """random_state : int, RandomState instance, default=None
         Seeds every random draw of the method. The draws come from local
         ``numpy.random.Generator`` / ``torch.Generator`` objects seeded from
         it; global random state is never touched. Pass an int for
@@ -193,7 +193,9 @@ class BaseCondenser(BaseSampler):
                 "of a classification task."
             )
         budget = self._resolve_budget(np.bincount(y_encoded))
-        self.n_per_class_ = dict(zip(self.classes_.tolist(), budget.tolist()))
+        self.n_per_class_ = dict(
+            zip(self.classes_.tolist(), budget.tolist(), strict=True)
+        )
         self.sampling_strategy_ = dict(self.n_per_class_)
         return X, y_encoded, binarize_y
 
@@ -231,7 +233,11 @@ class BaseCondenser(BaseSampler):
             requested = requested.astype(np.int64)
         capped = requested > class_counts
         if capped.any():
-            sizes = {c: int(n) for c, n, k in zip(classes, class_counts, capped) if k}
+            sizes = {
+                c: int(n)
+                for c, n, k in zip(classes, class_counts, capped, strict=True)
+                if k
+            }
             warnings.warn(
                 f"n_per_class={n_per_class!r} asks for more records than these "
                 f"classes have: {sizes}. Their budget is capped at the class size.",

@@ -15,7 +15,9 @@ def expected_failed_checks(estimator):
     return EXPECTED_FAILED_CHECKS.get(type(estimator).__name__, {})
 
 
-@parametrize_with_checks(all_condensers(), expected_failed_checks=expected_failed_checks)
+@parametrize_with_checks(
+    all_condensers(), expected_failed_checks=expected_failed_checks
+)
 def test_sklearn_compatible(estimator, check):
     check(estimator)
 

@@ -52,7 +52,8 @@ class KCenterGreedy(BaseCoreset):
     >>> from sklearn_dc import KCenterGreedy
     >>> X, y = load_breast_cancer(return_X_y=True)
     >>> X = StandardScaler().fit_transform(X)
-    >>> X_small, y_small = KCenterGreedy(n_per_class=3, random_state=0).fit_resample(X, y)
+    >>> condenser = KCenterGreedy(n_per_class=3, random_state=0)
+    >>> X_small, y_small = condenser.fit_resample(X, y)
     >>> X_small.shape
     (6, 30)
     """

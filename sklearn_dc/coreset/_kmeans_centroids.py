@@ -63,7 +63,8 @@ class KMeansCentroids(BasePrototypes):
     >>> from sklearn_dc import KMeansCentroids
     >>> X, y = load_breast_cancer(return_X_y=True)
     >>> X = StandardScaler().fit_transform(X)
-    >>> X_small, y_small = KMeansCentroids(n_per_class=2, random_state=0).fit_resample(X, y)
+    >>> condenser = KMeansCentroids(n_per_class=2, random_state=0)
+    >>> X_small, y_small = condenser.fit_resample(X, y)
     >>> X_small.shape, y_small.tolist()
     ((4, 30), [0, 0, 1, 1])
     """

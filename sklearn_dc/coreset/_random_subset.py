@@ -45,7 +45,8 @@ class RandomSubset(BaseCoreset):
     >>> from sklearn.datasets import load_breast_cancer
     >>> from sklearn_dc import RandomSubset
     >>> X, y = load_breast_cancer(return_X_y=True)
-    >>> X_small, y_small = RandomSubset(n_per_class=5, random_state=0).fit_resample(X, y)
+    >>> condenser = RandomSubset(n_per_class=5, random_state=0)
+    >>> X_small, y_small = condenser.fit_resample(X, y)
     >>> X_small.shape, y_small.tolist()
     ((10, 30), [0, 0, 0, 0, 0, 1, 1, 1, 1, 1])
     """

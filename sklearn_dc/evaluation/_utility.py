@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 
-import numpy as np
 import pandas as pd
 from sklearn.base import clone
 from sklearn.ensemble import GradientBoostingClassifier
@@ -108,7 +107,10 @@ def evaluate_condensers(
         condensers = {"RandomSubset": RandomSubset(), **condensers}
     if preprocessor is not None:
         preprocessor = clone(preprocessor).fit(X_train, y_train)
-        X_train, X_test = preprocessor.transform(X_train), preprocessor.transform(X_test)
+        X_train, X_test = (
+            preprocessor.transform(X_train),
+            preprocessor.transform(X_test),
+        )
     if scoring == "auto":
         scoring = "roc_auc" if type_of_target(y_train) == "binary" else "accuracy"
     scorer = get_scorer(scoring)
@@ -155,10 +157,10 @@ def evaluate_condensers(
         pd.DataFrame.from_records(records)
         .groupby(["method", "budget_position", "learner"], sort=False)
         .agg(
-        n_records=("n_records", "mean"),
-        score_mean=("score", "mean"),
-        score_std=("score", "std"),
-        condense_seconds=("condense_seconds", "mean"),
+            n_records=("n_records", "mean"),
+            score_mean=("score", "mean"),
+            score_std=("score", "std"),
+            condense_seconds=("condense_seconds", "mean"),
             fit_seconds=("fit_seconds", "mean"),
         )
         .reset_index()
@@ -170,7 +172,15 @@ def evaluate_condensers(
     results["compression"] = n_train / results["n_records"]
     results["scoring"] = scoring
     return results[
-        ["method", "n_per_class", "learner", "n_records", "compression", "score_mean", "score_std"]
+        [
+            "method",
+            "n_per_class",
+            "learner",
+            "n_records",
+            "compression",
+            "score_mean",
+            "score_std",
+        ]
         + ["condense_seconds", "fit_seconds", "scoring"]
     ]
 

@@ -142,9 +142,10 @@ class DistributionMatching(BaseMatching):
                 real_mean = net.embed(real[rows.ravel()])
                 real_mean = real_mean.view(n_classes, self.batch_real, -1).mean(1)
             embedded = net.embed(synthetic)
-            synthetic_mean = torch.zeros_like(real_mean).index_add_(
-                0, synthetic_labels, embedded
-            ) / budget_t[:, None]
+            synthetic_mean = (
+                torch.zeros_like(real_mean).index_add_(0, synthetic_labels, embedded)
+                / budget_t[:, None]
+            )
             return ((real_mean - synthetic_mean) ** 2).sum()
 
         return loss_fn

@@ -40,7 +40,7 @@ class MLP(nn.Module):
         super().__init__()
         widths = (n_features, *hidden)
         layers = []
-        for n_in, n_out in zip(widths[:-1], widths[1:]):
+        for n_in, n_out in zip(widths[:-1], widths[1:], strict=True):
             layers += [nn.Linear(n_in, n_out), nn.ReLU()]
         self.body = nn.Sequential(*layers)
         self.head = nn.Linear(widths[-1], n_classes)
@@ -58,6 +58,8 @@ class MLP(nn.Module):
         """Draw new weights in place, as ``nn.Linear`` does, from ``generator``."""
         for layer in self.modules():
             if isinstance(layer, nn.Linear):
-                nn.init.kaiming_uniform_(layer.weight, a=math.sqrt(5), generator=generator)
+                nn.init.kaiming_uniform_(
+                    layer.weight, a=math.sqrt(5), generator=generator
+                )
                 bound = 1.0 / math.sqrt(layer.in_features)
                 nn.init.uniform_(layer.bias, -bound, bound, generator=generator)

@@ -32,7 +32,8 @@ def resolve_net(net, *, input_shape: tuple[int, ...], n_classes: int) -> nn.Modu
     Returns
     -------
     module : nn.Module
-        A freshly built module with an ``embed`` method.
+        A freshly built module (on the CPU) with an ``embed`` method. Building
+        it leaves the global random state untouched.
     """
     if isinstance(net, str):
         if net not in NETWORKS:
@@ -53,7 +54,10 @@ def resolve_net(net, *, input_shape: tuple[int, ...], n_classes: int) -> nn.Modu
             f"records of shape {input_shape}. Flatten them with "
             "X.reshape(len(X), -1) or choose a network for that shape."
         )
-    return net(n_features=math.prod(input_shape), n_classes=n_classes)
+    # Construction draws initial weights; fork so the caller's global RNG is
+    # untouched (matching redraws the weights from its own generator anyway).
+    with torch.random.fork_rng(devices=[]):
+        return net(n_features=math.prod(input_shape), n_classes=n_classes)
 
 
 def redraw_weights(module: nn.Module, generator: torch.Generator) -> None:

@@ -1,0 +1,82 @@
+import numpy as np
+import pytest
+from sklearn.datasets import load_breast_cancer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_dc import Herding, KMeansCentroids, RandomSubset
+from sklearn_dc.evaluation import evaluate_condensers, utility_table
+
+
+@pytest.fixture(scope="module")
+def cancer_split():
+    X, y = load_breast_cancer(return_X_y=True)
+    return train_test_split(X, y, test_size=0.3, stratify=y, random_state=0)
+
+
+def test_protocol_scores_methods_beside_both_references(cancer_split):
+    X_train, X_test, y_train, y_test = cancer_split
+    results = evaluate_condensers(
+        {"k-means": KMeansCentroids(n_init=1)},
+        X_train,
+        y_train,
+        X_test,
+        y_test,
+        budgets=[2, 20],
+        learners={"lr": LogisticRegression(max_iter=500)},
+        n_seeds=3,
+        preprocessor=StandardScaler(),
+    )
+    assert (
+        results["method"].tolist()
+        == ["full data"] + ["RandomSubset"] * 2 + ["k-means"] * 2
+    )
+    assert results["n_per_class"].tolist() == [None, 2, 20, 2, 20]
+    assert results["n_records"].tolist() == [len(y_train), 4, 40, 4, 40]
+    np.testing.assert_allclose(results["compression"], len(y_train) / results.n_records)
+    assert (results["scoring"] == "roc_auc").all()
+    full = results.loc[results.method == "full data", "score_mean"].item()
+    assert full > 0.98  # a standardised logistic regression on all the data
+    assert results["score_std"].iloc[1:].notna().all()
+
+
+def test_random_subset_is_not_added_twice(cancer_split):
+    X_train, X_test, y_train, y_test = cancer_split
+    results = evaluate_condensers(
+        {"random": RandomSubset(), "herding": Herding()},
+        X_train,
+        y_train,
+        X_test,
+        y_test,
+        budgets=[5],
+        learners={"lr": LogisticRegression(max_iter=500)},
+        n_seeds=2,
+        preprocessor=StandardScaler(),
+    )
+    assert results["method"].tolist() == ["full data", "random", "herding"]
+
+
+def test_multiclass_uses_accuracy_and_table_has_one_row_per_run(digits_split):
+    X_train, y_train, X_test, y_test = digits_split
+    results = evaluate_condensers(
+        {"herding": Herding()},
+        X_train,
+        y_train,
+        X_test,
+        y_test,
+        budgets=[1, 5],
+        learners={"lr": LogisticRegression(max_iter=500)},
+        n_seeds=2,
+    )
+    assert (results["scoring"] == "accuracy").all()
+    table = utility_table(results)
+    assert table.index.tolist() == [
+        ("all", "full data"),
+        ("1", "RandomSubset"),
+        ("1", "herding"),
+        ("5", "RandomSubset"),
+        ("5", "herding"),
+    ]
+    assert table.loc[("5", "herding"), "records"] == "50"
+    assert table.loc[("all", "full data"), "lr"].count("±") == 1

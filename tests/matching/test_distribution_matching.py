@@ -1,0 +1,153 @@
+"""Distribution matching works: the loss falls, rows move, it beats random records."""
+
+import numpy as np
+import pytest
+import torch
+from sklearn.linear_model import LogisticRegression
+from sklearn.utils._param_validation import InvalidParameterError
+from torch import nn
+
+from sklearn_dc import DistributionMatching, RandomSubset
+
+
+def accuracy(condenser, digits_split, seeds=range(5)):
+    X_train, y_train, X_test, y_test = digits_split
+    scores = []
+    for seed in seeds:
+        X_res, y_res = condenser.set_params(random_state=seed).fit_resample(
+            X_train, y_train
+        )
+        clf = LogisticRegression(max_iter=2000).fit(X_res, y_res)
+        scores.append(clf.score(X_test, y_test))
+    return np.mean(scores)
+
+
+def test_beats_random_subset_at_one_per_class_on_digits(digits_split):
+    dm = accuracy(DistributionMatching(n_per_class=1, n_iter=200), digits_split)
+    random = accuracy(RandomSubset(n_per_class=1), digits_split)
+    assert dm >= random + 0.15, (dm, random)
+
+
+def test_loss_falls_and_rows_move(digits_split):
+    X, y = digits_split[:2]
+    condenser = DistributionMatching(n_per_class=5, n_iter=150, random_state=0)
+    X_res, _ = condenser.fit_resample(X, y)
+    history = condenser.loss_history_
+    assert history.shape == (150,) and condenser.n_iter_ == 150
+    assert history[-20:].mean() < 0.5 * history[:20].mean()
+    start = DistributionMatching(n_per_class=5, n_iter=0, random_state=0)
+    X_init, _ = start.fit_resample(X, y)
+    # n_iter=0 returns the initial real records (computed in float32);
+    # optimisation moves every one of them.
+    gaps_to_real = np.linalg.norm(X_init[:, None] - X[None], axis=2).min(axis=1)
+    assert gaps_to_real.max() < 1e-5
+    assert np.linalg.norm(X_res - X_init, axis=1).min() > 0.1
+
+
+@pytest.mark.parametrize("init", ["real", "noise", "kmeans"])
+def test_every_init_learns(init, three_class_table):
+    X, y = three_class_table
+    condenser = DistributionMatching(
+        n_per_class=3, n_iter=60, init=init, random_state=0
+    )
+    X_res, y_res = condenser.fit_resample(X, y)
+    assert X_res.shape == (9, X.shape[1]) and np.isfinite(X_res).all()
+    assert condenser.loss_history_[-10:].mean() < condenser.loss_history_[:10].mean()
+
+
+def test_classes_are_matched_in_one_batched_pass(three_class_table):
+    X, y = three_class_table
+    calls = []
+
+    class CountingMLP(nn.Module):
+        def __init__(self, n_features, n_classes):
+            super().__init__()
+            self.layer = nn.Linear(n_features, 16)
+
+        def embed(self, x):
+            calls.append(len(x))
+            return torch.relu(self.layer(x))
+
+    DistributionMatching(
+        net=CountingMLP, n_per_class=4, n_iter=3, batch_real=10, random_state=0
+    ).fit_resample(X, y)
+    # Per iteration: one forward of 3 x 10 real rows, one of 3 x 4 synthetic rows.
+    assert calls == [30, 12] * 3
+
+
+def test_a_module_class_without_generator_leaves_global_rng_alone(three_class_table):
+    X, y = three_class_table
+
+    class Plain(nn.Module):
+        def __init__(self, n_features, n_classes):
+            super().__init__()
+            self.layer = nn.Linear(n_features, 8)
+
+        def embed(self, x):
+            return self.layer(x)
+
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    first, _ = DistributionMatching(net=Plain, n_iter=5, random_state=0).fit_resample(
+        X, y
+    )
+    assert torch.equal(torch.rand(3), expected)
+    again, _ = DistributionMatching(net=Plain, n_iter=5, random_state=0).fit_resample(
+        X, y
+    )
+    np.testing.assert_array_equal(first, again)
+
+
+def test_float32_and_float64_give_the_same_records(three_class_table):
+    X, y = three_class_table
+    condenser = DistributionMatching(n_per_class=2, n_iter=10, random_state=0)
+    X32, _ = condenser.fit_resample(X.astype(np.float32), y)
+    X64, _ = condenser.fit_resample(X, y)
+    assert X32.dtype == np.float32 and X64.dtype == np.float64
+    np.testing.assert_allclose(X32, X64, rtol=1e-5, atol=1e-5)
+
+
+def test_progress_bar_shows_the_loss(three_class_table, capsys):
+    X, y = three_class_table
+    DistributionMatching(n_iter=5, verbose=True, random_state=0).fit_resample(X, y)
+    err = capsys.readouterr().err
+    assert "DistributionMatching" in err and "loss=" in err
+
+
+def test_time_series_with_a_table_net_is_refused():
+    X = np.zeros((20, 3, 8))
+    y = np.repeat([0, 1], 10)
+    with pytest.raises(ValueError, match=r"needs 2-D X.*reshape"):
+        DistributionMatching(n_iter=1).fit_resample(X, y)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="a GPU is present")
+def test_cuda_without_a_gpu_is_explained(three_class_table):
+    X, y = three_class_table
+    with pytest.raises(ValueError, match="torch.cuda.is_available.*device='cpu'"):
+        DistributionMatching(device="cuda", n_iter=1).fit_resample(X, y)
+    X_res, _ = DistributionMatching(device="auto", n_iter=1).fit_resample(X, y)
+    assert X_res.shape == (30, X.shape[1])
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"net": "resnet"},
+        {"init": "zeros"},
+        {"lr": 0},
+        {"n_iter": -1},
+        {"batch_real": 0},
+    ],
+)
+def test_invalid_parameters_are_refused(params, three_class_table):
+    X, y = three_class_table
+    with pytest.raises(InvalidParameterError):
+        DistributionMatching(**params).fit_resample(X, y)
+
+
+def test_unknown_device_is_explained(three_class_table):
+    X, y = three_class_table
+    with pytest.raises(ValueError, match="not a torch device"):
+        DistributionMatching(device="gpu", n_iter=1).fit_resample(X, y)

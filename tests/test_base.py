@@ -1,0 +1,177 @@
+"""The condenser contract shared by every method: budgets, containers, errors."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import sparse
+from sklearn.base import clone
+from sklearn.utils._param_validation import InvalidParameterError
+
+from sklearn_dc import DistributionMatching, Herding, KMeansCentroids, RandomSubset
+from sklearn_dc.base import BudgetWarning
+
+from .conftest import all_condensers
+
+CONDENSERS = all_condensers()
+IDS = [type(c).__name__ for c in CONDENSERS]
+
+
+@pytest.mark.parametrize("condenser", CONDENSERS, ids=IDS)
+def test_rows_grouped_by_class_with_budget(condenser, three_class_table):
+    X, y = three_class_table
+    X_res, y_res = clone(condenser).set_params(n_per_class=4).fit_resample(X, y)
+    assert X_res.shape == (12, X.shape[1])
+    assert y_res.tolist() == [0] * 4 + [1] * 4 + [2] * 4
+
+
+@pytest.mark.parametrize("condenser", CONDENSERS, ids=IDS)
+def test_same_seed_same_output_other_seed_other_output(condenser, three_class_table):
+    X, y = three_class_table
+    first = clone(condenser).set_params(random_state=1).fit_resample(X, y)[0]
+    again = clone(condenser).set_params(random_state=1).fit_resample(X, y)[0]
+    other = clone(condenser).set_params(random_state=2).fit_resample(X, y)[0]
+    np.testing.assert_array_equal(first, again)
+    if not isinstance(condenser, Herding):  # herding draws nothing at random
+        assert not np.array_equal(first, other)
+
+
+@pytest.mark.parametrize("condenser", CONDENSERS, ids=IDS)
+def test_input_never_modified(condenser, three_class_table):
+    X, y = three_class_table
+    X_frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    y_series = pd.Series(y, name="outcome")
+    X_copy, frame_copy, y_copy = X.copy(), X_frame.copy(), y.copy()
+    clone(condenser).fit_resample(X, y)
+    clone(condenser).fit_resample(X_frame, y_series)
+    np.testing.assert_array_equal(X, X_copy)
+    np.testing.assert_array_equal(y, y_copy)
+    pd.testing.assert_frame_equal(X_frame, frame_copy)
+
+
+@pytest.mark.parametrize("condenser", CONDENSERS, ids=IDS)
+def test_containers_and_dtypes_follow_the_input(condenser, three_class_table):
+    X, y = three_class_table
+    labels = np.array(["alive", "dead", "transferred"], dtype=object)[y]
+    X32 = X.astype(np.float32)
+    X_res, y_res = clone(condenser).set_params(n_per_class=3).fit_resample(X32, labels)
+    assert isinstance(X_res, np.ndarray) and X_res.dtype == np.float32
+    assert y_res.dtype == object
+    assert y_res.tolist() == ["alive"] * 3 + ["dead"] * 3 + ["transferred"] * 3
+
+    columns = [f"lab_{i}" for i in range(X.shape[1])]
+    frame = pd.DataFrame(X32, columns=columns)
+    target = pd.Series(pd.Categorical(labels), name="status")
+    condenser = clone(condenser).set_params(n_per_class=3)
+    X_res, y_res = condenser.fit_resample(frame, target)
+    assert list(X_res.columns) == columns
+    assert (X_res.dtypes == np.float32).all()
+    assert y_res.name == "status" and y_res.dtype == "category"
+    assert (X_res.index == y_res.index).all()
+    assert list(condenser.feature_names_in_) == columns
+    assert condenser.n_per_class_ == {"alive": 3, "dead": 3, "transferred": 3}
+
+
+@pytest.mark.parametrize("condenser", CONDENSERS, ids=IDS)
+def test_sparse_input_is_densified(condenser, three_class_table):
+    X, y = three_class_table
+    X_res, _ = clone(condenser).fit_resample(sparse.csr_matrix(X), y)
+    X_dense, _ = clone(condenser).fit_resample(X, y)
+    assert sparse.issparse(X_res)
+    np.testing.assert_allclose(X_res.toarray(), X_dense)
+
+
+@pytest.mark.parametrize(
+    "condenser",
+    [c for c in CONDENSERS if not isinstance(c, DistributionMatching)],
+    ids=lambda c: type(c).__name__,
+)
+def test_coresets_and_prototypes_keep_nd_records(condenser):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3, 8))  # (n, channels, timepoints)
+    y = np.repeat([0, 1], 20)
+    X_res, y_res = clone(condenser).set_params(n_per_class=2).fit_resample(X, y)
+    assert X_res.shape == (4, 3, 8)
+
+
+def test_budget_as_fraction_and_dict(three_class_table):
+    X, y = three_class_table
+    counts = np.bincount(y)
+    condenser = RandomSubset(n_per_class=0.1, random_state=0).fit(X, y)
+    assert condenser.n_per_class_ == {
+        c: int(np.rint(0.1 * n)) for c, n in enumerate(counts)
+    }
+    condenser = RandomSubset(n_per_class={0: 5, 1: 2, 2: 1}).fit(X, y)
+    assert condenser.n_per_class_ == {0: 5, 1: 2, 2: 1}
+    assert condenser.sampling_strategy_ == condenser.n_per_class_
+    # A tiny fraction still keeps one record of every class.
+    assert RandomSubset(n_per_class=1e-6).fit(X, y).n_per_class_ == {0: 1, 1: 1, 2: 1}
+
+
+def test_budget_larger_than_class_is_capped_with_warning(three_class_table):
+    X, y = three_class_table
+    counts = np.bincount(y)
+    with pytest.warns(BudgetWarning, match="capped at the class size"):
+        condenser = KMeansCentroids(n_per_class=10_000, n_init=1, random_state=0)
+        X_res, y_res = condenser.fit_resample(X, y)
+    assert condenser.n_per_class_ == dict(enumerate(counts.tolist()))
+    assert len(y_res) == len(y)
+
+
+@pytest.mark.parametrize("budget", [0, -3, 1.5, 0.0, "ten", None])
+def test_invalid_budget_values_are_refused(budget, three_class_table):
+    X, y = three_class_table
+    with pytest.raises(InvalidParameterError, match="n_per_class"):
+        RandomSubset(n_per_class=budget).fit_resample(X, y)
+
+
+@pytest.mark.parametrize(
+    "budget, message",
+    [
+        ({0: 1, 1: 1, 2: 1, 7: 1}, r"not in y: \[7\]"),
+        ({0: 1, 1: 1}, r"every class; missing: \[2\]"),
+        ({0: 1, 1: 0, 2: 1}, "integers >= 1"),
+        ({0: 1, 1: 2.5, 2: 1}, "integers >= 1"),
+    ],
+)
+def test_invalid_budget_dicts_are_explained(budget, message, three_class_table):
+    X, y = three_class_table
+    with pytest.raises(ValueError, match=message):
+        RandomSubset(n_per_class=budget).fit_resample(X, y)
+
+
+@pytest.mark.parametrize("condenser", CONDENSERS, ids=IDS)
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_nan_and_inf_name_the_fix(condenser, bad, three_class_table):
+    X, y = three_class_table
+    X = X.copy()
+    X[3, 2] = bad
+    with pytest.raises(ValueError, match="NaN or infinity.*SimpleImputer"):
+        clone(condenser).fit_resample(X, y)
+
+
+def test_one_class_is_refused():
+    X = np.random.default_rng(0).normal(size=(10, 3))
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        DistributionMatching(n_iter=1).fit_resample(X, np.ones(10))
+
+
+def test_non_numeric_columns_are_named():
+    frame = pd.DataFrame({"age": [70.0, 64.0, 81.0, 55.0], "sex": list("FMFM")})
+    with pytest.raises(ValueError, match=r"not numeric: \{'sex'.*OneHotEncoder"):
+        RandomSubset(n_per_class=1).fit_resample(frame, [0, 1, 0, 1])
+    strings = np.array([["a", "b"], ["c", "d"], ["e", "f"], ["g", "h"]])
+    with pytest.raises(ValueError, match="needs numeric X.*OneHotEncoder"):
+        RandomSubset(n_per_class=1).fit_resample(strings, [0, 1, 0, 1])
+
+
+def test_continuous_target_is_refused():
+    X = np.random.default_rng(0).normal(size=(10, 3))
+    with pytest.raises(ValueError, match="Unknown label type"):
+        RandomSubset(n_per_class=1).fit_resample(X, np.linspace(0, 1, 10))
+
+
+def test_fit_sets_budget_without_condensing(three_class_table):
+    X, y = three_class_table
+    condenser = DistributionMatching(n_per_class=2).fit(X, y)
+    assert condenser.n_per_class_ == {0: 2, 1: 2, 2: 2}
+    assert not hasattr(condenser, "loss_history_")
