@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import platform
 import time
-import warnings
 from datetime import date
 from pathlib import Path
 
@@ -29,16 +28,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 import sklearn_dc
-from sklearn_dc import (
-    DistributionMatching,
-    Herding,
-    KCenterGreedy,
-    KMeansCentroids,
-    RandomSubset,
-)
-from sklearn_dc.base import BudgetWarning
 from sklearn_dc.datasets import load_support2
-from sklearn_dc.evaluation import evaluate_condensers, utility_table
+from sklearn_dc.evaluation import default_condensers, evaluate_condensers, utility_table
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -102,13 +93,7 @@ def main():
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
     args = parser.parse_args()
 
-    condensers = {
-        "RandomSubset": RandomSubset(),
-        "Herding": Herding(),
-        "KCenterGreedy": KCenterGreedy(),
-        "KMeansCentroids": KMeansCentroids(),
-        "DistributionMatching": DistributionMatching(),
-    }
+    condensers = default_condensers()
     sections = []
     for name, description, X, y, preprocessor in datasets():
         if args.datasets and name not in args.datasets:
@@ -117,22 +102,20 @@ def main():
             X, y, test_size=0.25, stratify=y, random_state=0
         )
         start = time.perf_counter()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", BudgetWarning)
-            results = evaluate_condensers(
-                condensers,
-                X_train,
-                y_train,
-                X_test,
-                y_test,
-                budgets=args.budgets,
-                n_seeds=args.seeds,
-                preprocessor=preprocessor,
-                verbose=True,
-            )
+        results = evaluate_condensers(
+            condensers,
+            X_train,
+            y_train,
+            X_test,
+            y_test,
+            budgets=args.budgets,
+            n_seeds=args.seeds,
+            preprocessor=preprocessor,
+            verbose=True,
+        )
         seconds = time.perf_counter() - start
         scoring = results["scoring"].iloc[0]
-        table = utility_table(results).to_markdown()
+        table = utility_table(results).reset_index().to_markdown(index=False)
         sections.append(
             f"## {name}\n\n{description}; {len(y_train):,} training / "
             f"{len(y_test):,} test records. Score: {scoring} on the test split, "

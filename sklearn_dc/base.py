@@ -7,7 +7,7 @@ from numbers import Integral
 
 import numpy as np
 from imblearn.base import BaseSampler
-from imblearn.utils import check_target_type
+from imblearn.utils import Substitution, check_target_type
 from scipy import sparse
 from sklearn.base import _fit_context
 from sklearn.preprocessing import label_binarize
@@ -53,6 +53,16 @@ _fitted_attributes_docstring = """classes_ : ndarray of shape (n_classes,)
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Names of the features, defined only when ``X`` has string column
         names.""".rstrip()
+
+
+_SHARED_DOCSTRINGS = {
+    "n_per_class": _n_per_class_docstring,
+    "random_state": _random_state_docstring,
+    "fitted_attributes": _fitted_attributes_docstring,
+}
+# Decorator filling ``{n_per_class}``, ``{random_state}`` and
+# ``{fitted_attributes}`` in a condenser's docstring.
+_shared_docstrings = Substitution(**_SHARED_DOCSTRINGS)
 
 
 class BudgetWarning(UserWarning):

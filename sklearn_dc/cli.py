@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-import warnings
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -14,15 +13,7 @@ def _demo(args: argparse.Namespace) -> int:
     from sklearn.model_selection import train_test_split
     from sklearn.preprocessing import StandardScaler
 
-    from . import (
-        DistributionMatching,
-        Herding,
-        KCenterGreedy,
-        KMeansCentroids,
-        RandomSubset,
-    )
-    from .base import BudgetWarning
-    from .evaluation import evaluate_condensers, utility_table
+    from .evaluation import default_condensers, evaluate_condensers, utility_table
 
     X, y = load_breast_cancer(return_X_y=True)
     X_train, X_test, y_train, y_test = train_test_split(
@@ -36,28 +27,20 @@ def _demo(args: argparse.Namespace) -> int:
         f"real test split (ROC-AUC, mean ± std over {args.seeds} seeds).\n",
         flush=True,
     )
-    condensers = {
-        "RandomSubset": RandomSubset(),
-        "Herding": Herding(),
-        "KCenterGreedy": KCenterGreedy(),
-        "KMeansCentroids": KMeansCentroids(),
-        "DistributionMatching": DistributionMatching(n_iter=args.n_iter),
-    }
+    condensers = default_condensers()
+    condensers["DistributionMatching"].set_params(n_iter=args.n_iter)
     start = time.perf_counter()
-    with warnings.catch_warnings():
-        # At 50 per class no class is capped here; keep the output clean anyway.
-        warnings.simplefilter("ignore", BudgetWarning)
-        results = evaluate_condensers(
-            condensers,
-            X_train,
-            y_train,
-            X_test,
-            y_test,
-            budgets=args.budgets,
-            n_seeds=args.seeds,
-            preprocessor=StandardScaler(),
-            verbose=not args.quiet,
-        )
+    results = evaluate_condensers(
+        condensers,
+        X_train,
+        y_train,
+        X_test,
+        y_test,
+        budgets=args.budgets,
+        n_seeds=args.seeds,
+        preprocessor=StandardScaler(),
+        verbose=not args.quiet,
+    )
     print(utility_table(results).to_string())
     print(f"\nTotal time: {time.perf_counter() - start:.1f} s")
     return 0

@@ -2,15 +2,10 @@
 
 from numbers import Integral
 
-from imblearn.utils import Substitution
 from sklearn.cluster import KMeans
 from sklearn.utils._param_validation import Interval
 
-from ..base import (
-    _fitted_attributes_docstring,
-    _n_per_class_docstring,
-    _random_state_docstring,
-)
+from ..base import _shared_docstrings
 from ._base import BasePrototypes
 
 
@@ -22,11 +17,7 @@ def kmeans_centres(X_class, n_centres, seed, n_init=3):
     return kmeans.fit(X_class).cluster_centers_
 
 
-@Substitution(
-    n_per_class=_n_per_class_docstring,
-    random_state=_random_state_docstring,
-    fitted_attributes=_fitted_attributes_docstring,
-)
+@_shared_docstrings
 class KMeansCentroids(BasePrototypes):
     """Replace each class by the centres of its k-means clusters.
 

@@ -1,20 +1,10 @@
 """Random subset: the bar every condenser must clear."""
 
-from imblearn.utils import Substitution
-
-from ..base import (
-    _fitted_attributes_docstring,
-    _n_per_class_docstring,
-    _random_state_docstring,
-)
+from ..base import _shared_docstrings
 from ._base import BaseCoreset
 
 
-@Substitution(
-    n_per_class=_n_per_class_docstring,
-    random_state=_random_state_docstring,
-    fitted_attributes=_fitted_attributes_docstring,
-)
+@_shared_docstrings
 class RandomSubset(BaseCoreset):
     """Keep a random subset of real records of each class.
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Mapping, Sequence
 
 import pandas as pd
@@ -13,7 +14,9 @@ from sklearn.metrics import get_scorer
 from sklearn.utils.multiclass import type_of_target
 from tqdm.auto import tqdm
 
-from ..coreset import RandomSubset
+from ..base import BudgetWarning
+from ..coreset import Herding, KCenterGreedy, KMeansCentroids, RandomSubset
+from ..matching import DistributionMatching
 
 FULL_DATA = "full data"
 
@@ -24,6 +27,29 @@ def default_learners() -> dict:
         "logistic regression": LogisticRegression(max_iter=2000),
         "gradient boosting": GradientBoostingClassifier(),
     }
+
+
+def default_condensers() -> dict:
+    """One instance of every condenser with its defaults, by class name.
+
+    Examples
+    --------
+    >>> from sklearn_dc.evaluation import default_condensers
+    >>> print(*default_condensers(), sep="\n")
+    RandomSubset
+    Herding
+    KCenterGreedy
+    KMeansCentroids
+    DistributionMatching
+    """
+    condensers = [
+        RandomSubset(),
+        Herding(),
+        KCenterGreedy(),
+        KMeansCentroids(),
+        DistributionMatching(),
+    ]
+    return {type(c).__name__: c for c in condensers}
 
 
 def evaluate_condensers(
@@ -53,7 +79,8 @@ def evaluate_condensers(
     ----------
     condensers : dict of str to condenser
         Condensers to evaluate, by display name. Each is cloned and given
-        ``n_per_class`` and ``random_state`` for every run.
+        ``n_per_class`` and ``random_state`` for every run. A budget larger
+        than a class is capped silently: ``n_records`` reports what was kept.
     X_train, y_train : array-like
         Training data, condensed by each method.
     X_test, y_test : array-like
@@ -132,7 +159,11 @@ def evaluate_condensers(
             condenser = clone(condenser).set_params(
                 n_per_class=budgets[position], random_state=seed
             )
-            X_fit, y_fit = condenser.fit_resample(X_train, y_train)
+            with warnings.catch_warnings():
+                # A capped budget is expected here (say 50 per class of a class
+                # of 30); the table reports the records actually kept.
+                warnings.simplefilter("ignore", BudgetWarning)
+                X_fit, y_fit = condenser.fit_resample(X_train, y_train)
         condense_seconds = time.perf_counter() - start
         for learner_name, learner in learners.items():
             learner = clone(learner)

@@ -6,11 +6,7 @@ import numpy as np
 import torch
 from imblearn.utils import Substitution
 
-from ..base import (
-    _fitted_attributes_docstring,
-    _n_per_class_docstring,
-    _random_state_docstring,
-)
+from ..base import _SHARED_DOCSTRINGS
 from ..nn import redraw_weights, resolve_net
 from ._base import (
     BaseMatching,
@@ -20,12 +16,10 @@ from ._base import (
 
 
 @Substitution(
-    n_per_class=_n_per_class_docstring,
+    **_SHARED_DOCSTRINGS,
     matching_parameters=_matching_parameters_docstring.format(
         n_iter=1000, lr=0.05, batch_real=256
     ),
-    random_state=_random_state_docstring,
-    fitted_attributes=_fitted_attributes_docstring,
     matching_attributes=_matching_attributes_docstring,
 )
 class DistributionMatching(BaseMatching):
