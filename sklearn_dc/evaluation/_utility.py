@@ -35,7 +35,8 @@ def default_condensers() -> dict:
     Examples
     --------
     >>> from sklearn_dc.evaluation import default_condensers
-    >>> print(*default_condensers(), sep="\n")
+    >>> for name in default_condensers():
+    ...     print(name)
     RandomSubset
     Herding
     KCenterGreedy
