@@ -26,11 +26,11 @@ SHARED_DATA = Path(
 def all_condensers():
     """One fast instance of every public condenser."""
     return [
-        RandomSubset(random_state=0),
-        Herding(random_state=0),
-        KCenterGreedy(random_state=0),
-        KMeansCentroids(random_state=0, n_init=1),
-        DistributionMatching(n_iter=5, batch_real=32, random_state=0),
+        RandomSubset(n_per_class=3, random_state=0),
+        Herding(n_per_class=3, random_state=0),
+        KCenterGreedy(n_per_class=3, random_state=0),
+        KMeansCentroids(n_per_class=3, random_state=0, n_init=1),
+        DistributionMatching(n_per_class=3, n_iter=5, batch_real=32, random_state=0),
     ]
 
 
