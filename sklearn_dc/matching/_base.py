@@ -8,17 +8,27 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.utils._param_validation import Interval, StrOptions
+from skorch import NeuralNet
+from torch import nn
 from tqdm.auto import tqdm
 
 from ..base import BaseCondenser
 from ..coreset._kmeans_centroids import kmeans_centres
-from ..nn import NETWORKS
+from ..nn import NETWORKS, resolve_nets
 
-_matching_parameters_docstring = """net : str or torch.nn.Module subclass, default="mlp"
-        The network whose embeddings are matched. A name from
-        ``sklearn_dc.nn.NETWORKS`` (``"mlp"`` for tables) or a module class
-        taking ``n_features`` and ``n_classes`` and defining ``embed(x)``.
-        Its weights are drawn anew in place at every iteration.
+_matching_parameters_docstring = """\
+net : str, module, skorch NeuralNet or list, default="auto"
+        The network whose embeddings are matched; its weights are drawn anew
+        in place at every iteration. ``"auto"`` takes ``"mlp"`` for tables,
+        ``"tcn"`` for time series and ``"convnet"`` for images; other names
+        are in ``sklearn_dc.nn.NETWORKS`` (``"gru"``, ``"lstm"``,
+        ``"transformer"``). A module class is called with ``n_features``
+        (tables) or ``n_channels`` and with ``n_classes``, and must define
+        ``embed(x)``. A skorch ``NeuralNet`` lends its ``module`` and
+        ``module__*`` parameters (so ``condenser__net__module__width`` can be
+        grid-searched) and, with ``device="auto"``, its device. A list gives
+        several networks, one drawn at random per iteration (the reference
+        paper draws from a TCN, an LSTM and a transformer).
 
     n_iter : int, default={n_iter}
         Number of optimisation steps of the synthetic records.
@@ -37,7 +47,8 @@ _matching_parameters_docstring = """net : str or torch.nn.Module subclass, defau
 
     device : str, default="cpu"
         Torch device for the optimisation: ``"cpu"``, ``"cuda"`` (or
-        ``"cuda:N"``), or ``"auto"`` for CUDA when available.""".rstrip()
+        ``"cuda:N"``), or ``"auto"``: the device of a skorch ``net`` if one is
+        given, else CUDA when available.""".rstrip()
 
 _matching_attributes_docstring = """loss_history_ : ndarray of shape (n_iter_,)
         Matching loss at each iteration.
@@ -46,10 +57,16 @@ _matching_attributes_docstring = """loss_history_ : ndarray of shape (n_iter_,)
         Number of iterations run.""".rstrip()
 
 
-def resolve_device(device) -> torch.device:
-    """The torch device named by ``device`` (``"auto"`` picks CUDA if present)."""
+def resolve_device(device, preferred=None) -> torch.device:
+    """The torch device named by ``device``.
+
+    ``"auto"`` takes ``preferred`` when given (a skorch net's device), else
+    CUDA when present, else the CPU.
+    """
     if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        if preferred is None:
+            return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        device = preferred
     try:
         resolved = torch.device(device)
     except RuntimeError as exc:
@@ -80,7 +97,7 @@ class BaseMatching(BaseCondenser):
 
     _parameter_constraints: dict = {
         **BaseCondenser._parameter_constraints,
-        "net": [StrOptions(set(NETWORKS)), type],
+        "net": [StrOptions({"auto", *NETWORKS}), type, nn.Module, NeuralNet, list],
         "n_iter": [Interval(Integral, 0, None, closed="left")],
         "lr": [Interval(Real, 0, None, closed="neither")],
         "batch_real": [Interval(Integral, 1, None, closed="left")],
@@ -92,11 +109,16 @@ class BaseMatching(BaseCondenser):
     def _fit_resample(self, X, y):
         seed = self._draw_seed()
         rng = np.random.default_rng(seed)
-        device = resolve_device(self.device)
-        generator = torch.Generator(device=device).manual_seed(seed)
         budget = self._budget()
+        nets, net_devices = resolve_nets(
+            self.net, input_shape=X.shape[1:], n_classes=len(budget)
+        )
+        skorch_device = next((d for d in net_devices if d is not None), None)
+        device = resolve_device(self.device, preferred=skorch_device)
+        generator = torch.Generator(device=device).manual_seed(seed)
+        nets = [net.to(device) for net in nets]
 
-        loss_fn = self._make_loss(X, y, budget, device, generator)
+        loss_fn = self._make_loss(X, y, budget, nets, device, generator, rng)
         synthetic = torch.tensor(
             self._initial_records(X, y, budget, rng),
             dtype=torch.float32,
@@ -140,11 +162,12 @@ class BaseMatching(BaseCondenser):
         return np.concatenate(parts)
 
     @abstractmethod
-    def _make_loss(self, X, y, budget, device, generator):
+    def _make_loss(self, X, y, budget, nets, device, generator, rng):
         """Return ``loss_fn(synthetic) -> scalar tensor`` for this method.
 
         ``X`` and ``y`` are the validated training data (``y`` encoded
         ``0..n_classes-1``), ``budget`` the records per class (the synthetic
-        rows are grouped by class in that order); every random draw uses
-        ``generator``.
+        rows are grouped by class in that order), ``nets`` the matching
+        networks (on ``device``). Random draws on the device use
+        ``generator``, draws on the host ``rng``.
         """

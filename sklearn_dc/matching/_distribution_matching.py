@@ -7,7 +7,7 @@ import torch
 from imblearn.utils import Substitution
 
 from ..base import _SHARED_DOCSTRINGS
-from ..nn import redraw_weights, resolve_net
+from ..nn import redraw_weights
 from ._base import (
     BaseMatching,
     _matching_attributes_docstring,
@@ -89,7 +89,7 @@ class DistributionMatching(BaseMatching):
         self,
         *,
         n_per_class=10,
-        net="mlp",
+        net="auto",
         n_iter=1000,
         lr=0.05,
         batch_real=256,
@@ -107,10 +107,11 @@ class DistributionMatching(BaseMatching):
         self.device = device
         self.verbose = verbose
 
-    def _make_loss(self, X, y, budget, device, generator):
+    def _make_loss(self, X, y, budget, nets, device, generator, rng):
         n_classes = len(budget)
-        net = resolve_net(self.net, input_shape=X.shape[1:], n_classes=n_classes)
-        net = net.to(device).requires_grad_(False)
+        # Only the synthetic records are optimised; the networks stay fixed.
+        for net in nets:
+            net.requires_grad_(False)
 
         # Real records sorted by class, so a class's rows are one contiguous block.
         order = np.argsort(y, kind="stable")
@@ -126,6 +127,7 @@ class DistributionMatching(BaseMatching):
         budget_t = torch.as_tensor(budget, dtype=torch.float32, device=device)
 
         def loss_fn(synthetic):
+            net = nets[rng.integers(len(nets))] if len(nets) > 1 else nets[0]
             redraw_weights(net, generator)
             # batch_real rows per class, drawn with replacement in one call.
             offsets = torch.rand(

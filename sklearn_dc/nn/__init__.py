@@ -1,6 +1,31 @@
-"""Torch networks used by the matching condensers."""
+"""Torch networks used by the matching condensers and as learners.
 
+Every network takes records in the package's layout (tables
+``(n, n_features)``, time series ``(n, n_channels, n_timepoints)``, images
+``(n, n_channels, height, width)``) and has ``embed(x)`` (features) and
+``forward(x)`` (class logits).
+"""
+
+from ._base import EmbeddingNet
+from ._convnet import ConvNet
+from ._init import init_weights_
 from ._mlp import MLP
-from ._resolve import NETWORKS, redraw_weights, resolve_net
+from ._recurrent import GRU, LSTM
+from ._resolve import AUTO_NETWORKS, NETWORKS, redraw_weights, resolve_nets
+from ._tcn import TCN
+from ._transformer import Transformer
 
-__all__ = ["MLP", "NETWORKS", "redraw_weights", "resolve_net"]
+__all__ = [
+    "AUTO_NETWORKS",
+    "GRU",
+    "LSTM",
+    "MLP",
+    "NETWORKS",
+    "TCN",
+    "ConvNet",
+    "EmbeddingNet",
+    "Transformer",
+    "init_weights_",
+    "redraw_weights",
+    "resolve_nets",
+]

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import math
-
 import torch
 from torch import nn
 
+from ._base import EmbeddingNet
 
-class MLP(nn.Module):
+
+class MLP(EmbeddingNet):
     """A ReLU multilayer perceptron with an embedding and a linear head.
 
     ``embed(x)`` returns the last hidden layer (the features distribution
@@ -34,6 +34,8 @@ class MLP(nn.Module):
     (torch.Size([5, 8]), torch.Size([5, 3]))
     """
 
+    input_ndim = 1
+
     def __init__(
         self, n_features: int, n_classes: int = 2, hidden: tuple[int, ...] = (256, 256)
     ):
@@ -46,20 +48,4 @@ class MLP(nn.Module):
         self.head = nn.Linear(widths[-1], n_classes)
 
     def embed(self, x: torch.Tensor) -> torch.Tensor:
-        """Features of the last hidden layer, shape ``(n, hidden[-1])``."""
         return self.body(x)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Class logits, shape ``(n, n_classes)``."""
-        return self.head(self.body(x))
-
-    @torch.no_grad()
-    def reset_parameters(self, generator: torch.Generator | None = None) -> None:
-        """Draw new weights in place, as ``nn.Linear`` does, from ``generator``."""
-        for layer in self.modules():
-            if isinstance(layer, nn.Linear):
-                nn.init.kaiming_uniform_(
-                    layer.weight, a=math.sqrt(5), generator=generator
-                )
-                bound = 1.0 / math.sqrt(layer.in_features)
-                nn.init.uniform_(layer.bias, -bound, bound, generator=generator)

@@ -1,63 +1,129 @@
-"""Turn the ``net=`` parameter of matching condensers into a torch module."""
+"""Turn the ``net=`` parameter of matching condensers into torch modules."""
 
 from __future__ import annotations
 
+import copy
 import inspect
-import math
 
 import torch
 from torch import nn
 
+from ._convnet import ConvNet
 from ._mlp import MLP
+from ._recurrent import GRU, LSTM
+from ._tcn import TCN
+from ._transformer import Transformer
 
-# Names accepted by ``net=``, with the input dimensionality each module needs.
-NETWORKS: dict[str, type[nn.Module]] = {"mlp": MLP}
-_TABLE_NETWORKS = (MLP,)
+NETWORKS: dict[str, type[nn.Module]] = {
+    "mlp": MLP,
+    "tcn": TCN,
+    "gru": GRU,
+    "lstm": LSTM,
+    "transformer": Transformer,
+    "convnet": ConvNet,
+}
+# ``net="auto"``: the default network for records of each number of dimensions.
+AUTO_NETWORKS = {1: "mlp", 2: "tcn", 3: "convnet"}
 
 
-def resolve_net(net, *, input_shape: tuple[int, ...], n_classes: int) -> nn.Module:
-    """Build the matching network named or given by ``net``.
+def resolve_nets(net, *, input_shape: tuple[int, ...], n_classes: int):
+    """Build the matching networks named or given by ``net``.
 
     Parameters
     ----------
-    net : str or nn.Module subclass
-        A name from ``NETWORKS`` or a module class. A class is called with
-        ``n_features`` and ``n_classes`` keyword arguments and must define
-        ``embed(x)``.
+    net : str, nn.Module subclass or instance, skorch NeuralNet, or list of these
+        ``"auto"`` (MLP for tables, TCN for time series, ConvNet for images),
+        a name from ``NETWORKS``, a module class (called with ``n_features``
+        for tables or ``n_channels`` otherwise, and ``n_classes``), a module
+        instance (copied), or a skorch ``NeuralNet`` whose ``module`` and
+        ``module__*`` parameters are used. A list gives several networks.
     input_shape : tuple of int
-        Shape of one record (``(n_features,)`` for a table).
+        Shape of one record: ``(n_features,)``, ``(n_channels, n_timepoints)``
+        or ``(n_channels, height, width)``.
     n_classes : int
         Number of classes.
 
     Returns
     -------
-    module : nn.Module
-        A freshly built module (on the CPU) with an ``embed`` method. Building
-        it leaves the global random state untouched.
+    modules : list of nn.Module
+        Freshly built modules (on the CPU) with an ``embed`` method. Building
+        them leaves the global random state untouched.
+    devices : list of str or None
+        The device of each skorch ``NeuralNet`` (None for other entries).
     """
-    if isinstance(net, str):
-        if net not in NETWORKS:
-            raise ValueError(f"Unknown net={net!r}; choose one of {sorted(NETWORKS)}.")
-        net = NETWORKS[net]
-    if not (inspect.isclass(net) and issubclass(net, nn.Module)):
+    specs = net if isinstance(net, list | tuple) else [net]
+    if not specs:
+        raise ValueError("net is an empty list; give at least one network.")
+    modules, devices = [], []
+    for spec in specs:
+        module, device = _build(spec, tuple(input_shape), n_classes)
+        modules.append(module)
+        devices.append(device)
+    return modules, devices
+
+
+def _build(spec, input_shape, n_classes):
+    device, kwargs = None, {}
+    if _is_skorch_net(spec):
+        device = spec.device
+        kwargs = spec.get_params_for("module")
+        spec = spec.module
+    if spec == "auto":
+        if len(input_shape) not in AUTO_NETWORKS:
+            raise ValueError(
+                f"No default network for records of shape {input_shape}; X must "
+                "be 2-D (tables), 3-D (time series) or 4-D (images)."
+            )
+        spec = AUTO_NETWORKS[len(input_shape)]
+    if isinstance(spec, str):
+        if spec not in NETWORKS:
+            raise ValueError(
+                f"Unknown net={spec!r}; choose 'auto' or one of {sorted(NETWORKS)}."
+            )
+        spec = NETWORKS[spec]
+    if isinstance(spec, nn.Module):
+        module = copy.deepcopy(spec)
+    elif inspect.isclass(spec) and issubclass(spec, nn.Module):
+        module = _construct(spec, input_shape, n_classes, kwargs)
+    else:
         raise TypeError(
-            f"net must be a name in {sorted(NETWORKS)} or a torch.nn.Module subclass; "
-            f"got {net!r}."
+            "net must be 'auto', a name in NETWORKS, a torch.nn.Module class or "
+            f"instance, a skorch NeuralNet, or a list of these; got {spec!r}."
         )
-    if not hasattr(net, "embed"):
+    if not hasattr(module, "embed"):
         raise TypeError(
-            f"{net.__name__} has no embed(x) method; matching compares embeddings."
+            f"{type(module).__name__} has no embed(x) method; matching compares "
+            "embeddings (subclass sklearn_dc.nn.EmbeddingNet)."
         )
-    if issubclass(net, _TABLE_NETWORKS) and len(input_shape) != 1:
+    return module, device
+
+
+def _construct(cls, input_shape, n_classes, kwargs):
+    expected = getattr(cls, "input_ndim", None)
+    if expected is not None and expected != len(input_shape):
+        kinds = {1: "2-D X (n_samples, n_features)",
+                 2: "3-D X (n_samples, n_channels, n_timepoints)",
+                 3: "4-D X (n_samples, n_channels, height, width)"}  # fmt: skip
         raise ValueError(
-            f"net={net.__name__} needs 2-D X of shape (n_samples, n_features); got "
-            f"records of shape {input_shape}. Flatten them with "
-            "X.reshape(len(X), -1) or choose a network for that shape."
+            f"net={cls.__name__} needs {kinds[expected]}; got records of shape "
+            f"{input_shape}. Choose net='auto' or a network for that shape"
+            + (", or flatten X with X.reshape(len(X), -1)." if expected == 1 else ".")
         )
+    size = (
+        {"n_features": input_shape[0]}
+        if len(input_shape) == 1
+        else {"n_channels": input_shape[0]}
+    )
     # Construction draws initial weights; fork so the caller's global RNG is
     # untouched (matching redraws the weights from its own generator anyway).
     with torch.random.fork_rng(devices=[]):
-        return net(n_features=math.prod(input_shape), n_classes=n_classes)
+        return cls(**{**size, "n_classes": n_classes, **kwargs})
+
+
+def _is_skorch_net(obj) -> bool:
+    from skorch import NeuralNet
+
+    return isinstance(obj, NeuralNet)
 
 
 def redraw_weights(module: nn.Module, generator: torch.Generator) -> None:
@@ -71,7 +137,7 @@ def redraw_weights(module: nn.Module, generator: torch.Generator) -> None:
     if reset is not None and "generator" in inspect.signature(reset).parameters:
         reset(generator=generator)
         return
-    seed = int(torch.randint(2**62, (1,), generator=generator))
+    seed = int(torch.randint(2**62, (1,), generator=generator, device=generator.device))
     device = _cuda_device(module)
     devices = [device] if device is not None else []
     with torch.random.fork_rng(devices=devices):

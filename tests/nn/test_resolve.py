@@ -1,36 +1,73 @@
 import pytest
 import torch
+from skorch import NeuralNetClassifier
 from torch import nn
 
-from sklearn_dc.nn import MLP, redraw_weights, resolve_net
+from sklearn_dc.nn import GRU, MLP, TCN, ConvNet, redraw_weights, resolve_nets
 
 
-def test_names_and_classes_resolve_to_fresh_modules():
-    net = resolve_net("mlp", input_shape=(7,), n_classes=3)
-    assert isinstance(net, MLP)
-    assert net(torch.zeros(2, 7)).shape == (2, 3)
-    assert resolve_net(MLP, input_shape=(7,), n_classes=3) is not net
+def test_auto_picks_a_network_per_record_shape():
+    for shape, cls in [((7,), MLP), ((4, 12), TCN), ((1, 16, 16), ConvNet)]:
+        (module,), _ = resolve_nets("auto", input_shape=shape, n_classes=3)
+        assert isinstance(module, cls)
+        assert module(torch.zeros(2, *shape)).shape == (2, 3)
+
+
+def test_names_classes_instances_lists_and_skorch_nets():
+    (module,), _ = resolve_nets("gru", input_shape=(4, 12), n_classes=2)
+    assert isinstance(module, GRU)
+    instance = TCN(n_channels=4, width=6)
+    (copy,), _ = resolve_nets(instance, input_shape=(4, 12), n_classes=2)
+    assert isinstance(copy, TCN) and copy is not instance
+    modules, _ = resolve_nets(["tcn", "lstm", "transformer"], input_shape=(4, 12),
+                              n_classes=2)  # fmt: skip
+    assert [type(m).__name__ for m in modules] == ["TCN", "LSTM", "Transformer"]
+    skorch_net = NeuralNetClassifier(TCN, module__width=6, device="cpu")
+    (module,), devices = resolve_nets(skorch_net, input_shape=(4, 12), n_classes=2)
+    assert isinstance(module, TCN) and module.lift.out_channels == 6
+    assert devices == ["cpu"]
 
 
 def test_bad_nets_are_explained():
-    with pytest.raises(ValueError, match="Unknown net='tcn'"):
-        resolve_net("tcn", input_shape=(7,), n_classes=2)
+    with pytest.raises(ValueError, match="Unknown net='resnet'"):
+        resolve_nets("resnet", input_shape=(7,), n_classes=2)
     with pytest.raises(TypeError, match="no embed"):
-        resolve_net(nn.Linear, input_shape=(7,), n_classes=2)
-    with pytest.raises(TypeError, match="Module subclass"):
-        resolve_net(42, input_shape=(7,), n_classes=2)
+        resolve_nets(nn.Linear(3, 2), input_shape=(7,), n_classes=2)
+    with pytest.raises(TypeError, match="Module class"):
+        resolve_nets(42, input_shape=(7,), n_classes=2)
+    with pytest.raises(ValueError, match=r"needs 3-D X.*shape \(7,\)"):
+        resolve_nets("tcn", input_shape=(7,), n_classes=2)
+    with pytest.raises(ValueError, match=r"needs 2-D X.*reshape"):
+        resolve_nets("mlp", input_shape=(4, 12), n_classes=2)
+    with pytest.raises(ValueError, match="empty list"):
+        resolve_nets([], input_shape=(7,), n_classes=2)
 
 
-def test_redraw_is_in_place_seeded_and_changes_weights():
-    net = MLP(n_features=5, hidden=(8,))
-    weight = net.body[0].weight
-    before = weight.detach().clone()
+def test_building_leaves_the_global_rng_alone():
+    torch.manual_seed(0)
+    expected = torch.rand(2)
+    torch.manual_seed(0)
+    resolve_nets(["tcn", "gru", "transformer"], input_shape=(4, 12), n_classes=2)
+    assert torch.equal(torch.rand(2), expected)
+
+
+@pytest.mark.parametrize(
+    "name", ["mlp", "tcn", "gru", "lstm", "transformer", "convnet"]
+)
+def test_redraw_is_in_place_seeded_and_changes_every_weight(name):
+    shape = {"mlp": (5,), "convnet": (1, 8, 8)}.get(name, (3, 10))
+    (net,), _ = resolve_nets(name, input_shape=shape, n_classes=2)
+    params = list(net.parameters())
+    before = [p.detach().clone() for p in params]
     redraw_weights(net, torch.Generator().manual_seed(0))
-    assert net.body[0].weight is weight  # same tensor, new values
-    assert not torch.equal(before, weight)
-    first = weight.detach().clone()
+    first = [p.detach().clone() for p in net.parameters()]
+    assert all(a is b for a, b in zip(params, net.parameters(), strict=True))
+    # Every weight matrix is redrawn (norm weights stay at one, biases may be 0).
+    for old, new in zip(before, first, strict=True):
+        if new.dim() > 1:
+            assert not torch.equal(old, new)
     redraw_weights(net, torch.Generator().manual_seed(0))
-    assert torch.equal(first, weight)
+    assert all(torch.equal(a, b) for a, b in zip(first, net.parameters(), strict=True))
 
 
 def test_default_init_scale_matches_torch():
