@@ -9,6 +9,7 @@ Every network takes records in the package's layout (tables
 from ._base import EmbeddingNet
 from ._convnet import ConvNet
 from ._init import init_weights_
+from ._learner import NetClassifier
 from ._mlp import MLP
 from ._recurrent import GRU, LSTM
 from ._resolve import AUTO_NETWORKS, NETWORKS, redraw_weights, resolve_nets
@@ -21,6 +22,7 @@ __all__ = [
     "LSTM",
     "MLP",
     "NETWORKS",
+    "NetClassifier",
     "TCN",
     "ConvNet",
     "EmbeddingNet",
