@@ -15,12 +15,12 @@ demo: $(VENV)/.installed
 	$(PY) -m sklearn_dc demo
 
 test: $(VENV)/.installed
-	$(PY) -m ruff check sklearn_dc tests benchmarks examples
+	$(PY) -m ruff check sklearn_dc tests benchmarks examples tools
 	$(PY) -m pytest
 
 lint: $(VENV)/.installed
-	$(PY) -m ruff check sklearn_dc tests benchmarks examples
-	$(PY) -m ruff format --check sklearn_dc tests benchmarks examples
+	$(PY) -m ruff check sklearn_dc tests benchmarks examples tools
+	$(PY) -m ruff format --check sklearn_dc tests benchmarks examples tools
 
 benchmarks: $(VENV)/.installed
 	$(PY) benchmarks/bench_tables.py

@@ -12,6 +12,8 @@ cross-validation without leaking test data into training.
   observation masks.
 - :class:`ChannelStandardScaler`: standardise each channel with its training
   mean and standard deviation over stays and time.
+- :class:`SeriesSummary`: per-channel statistics over time, a table for
+  tabular learners.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-__all__ = ["ChannelStandardScaler", "TimeSeriesImputer"]
+__all__ = ["ChannelStandardScaler", "SeriesSummary", "TimeSeriesImputer"]
 
 
 def _validate_series(estimator, X, *, reset, ensure_all_finite, table_hint):
@@ -417,4 +419,91 @@ class ChannelStandardScaler(TransformerMixin, BaseEstimator):
         tags.input_tags.two_d_array = False
         tags.input_tags.three_d_array = True
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+
+_SUMMARIES = {
+    "mean": lambda X: np.nanmean(X, axis=2),
+    "std": lambda X: np.nanstd(X, axis=2),
+    "min": lambda X: np.nanmin(X, axis=2),
+    "max": lambda X: np.nanmax(X, axis=2),
+    "last": lambda X: _forward_fill(X, np.isnan(X))[:, :, -1],
+    "slope": lambda X: _slope(X),
+}
+
+
+def _slope(X):
+    """Least-squares slope of each channel over time (per time step)."""
+    t = np.arange(X.shape[2], dtype=X.dtype)
+    t = t - t.mean()
+    return (X * t).sum(axis=2) / (t**2).sum() if len(t) > 1 else X[:, :, 0] * 0
+
+
+class SeriesSummary(TransformerMixin, BaseEstimator):
+    """Summarise each channel of each stay over time: a table for any learner.
+
+    Turns ``(n_stays, n_channels, n_timepoints)`` into ``(n_stays, n_channels *
+    len(statistics))`` so that tabular learners (logistic regression, gradient
+    boosting) can be trained on time series, condensed or real. Statistics
+    ignore NaN (a channel never measured gives NaN, which
+    ``HistGradientBoostingClassifier`` accepts); ``"slope"`` needs complete
+    series, so put :class:`TimeSeriesImputer` first when using it. Stateless.
+
+    Parameters
+    ----------
+    statistics : tuple of str, default=("mean", "std", "min", "max", "last")
+        Among ``"mean"``, ``"std"``, ``"min"``, ``"max"``, ``"last"`` (last
+        observed value) and ``"slope"`` (least-squares trend per time step).
+
+    Attributes
+    ----------
+    n_channels_ : int
+        Number of channels seen during fit.
+    n_features_in_ : int
+        Same as ``n_channels_``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_dc.preprocessing import SeriesSummary
+    >>> X = np.array([[[1.0, 2.0, 3.0], [5.0, np.nan, 4.0]]])
+    >>> SeriesSummary(statistics=("mean", "last", "slope")).fit_transform(X)
+    array([[2. , 4.5, 3. , 4. , 1. , nan]])
+    """
+
+    _parameter_constraints: dict = {"statistics": [tuple, list]}
+
+    def __init__(self, statistics=("mean", "std", "min", "max", "last")):
+        self.statistics = statistics
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None) -> SeriesSummary:
+        """Check the statistics and record the number of channels."""
+        unknown = [s for s in self.statistics if s not in _SUMMARIES]
+        if unknown or not self.statistics:
+            raise ValueError(
+                f"Unknown statistics {unknown}; choose among {list(_SUMMARIES)}."
+            )
+        self.n_channels_ = self._validate(X, reset=True).shape[1]
+        return self
+
+    def transform(self, X):
+        """Per-channel statistics, grouped by statistic (all means first)."""
+        check_is_fitted(self)
+        X = self._validate(X, reset=False)
+        with warnings.catch_warnings():
+            # A channel never measured in a stay is a NaN summary, on purpose.
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return np.concatenate([_SUMMARIES[s](X) for s in self.statistics], axis=1)
+
+    def _validate(self, X, *, reset):
+        return _validate_series(
+            self, X, reset=reset, ensure_all_finite="allow-nan", table_hint=""
+        )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.two_d_array = False
+        tags.input_tags.three_d_array = True
         return tags

@@ -1,5 +1,7 @@
 """Imputation and scaling of 3-D clinical time series (sklearn_dc.preprocessing)."""
 
+import warnings
+
 import numpy as np
 import pytest
 from imblearn.pipeline import Pipeline
@@ -14,7 +16,11 @@ from sklearn.utils import estimator_checks, get_tags
 from sklearn.utils._param_validation import InvalidParameterError
 
 from sklearn_dc import RandomSubset
-from sklearn_dc.preprocessing import ChannelStandardScaler, TimeSeriesImputer
+from sklearn_dc.preprocessing import (
+    ChannelStandardScaler,
+    SeriesSummary,
+    TimeSeriesImputer,
+)
 
 nan = np.nan
 
@@ -362,3 +368,49 @@ def test_imblearn_pipeline_with_a_condenser():
     assert pipe.predict(X).shape == (len(X),)
     scores = cross_val_score(pipe, X, y, cv=3)
     assert np.isfinite(scores).all()
+
+
+# --------------------------------------------------------------------------
+# SeriesSummary
+
+
+def test_series_summary_computes_each_statistic_per_channel():
+    X = np.array(
+        [
+            [[1.0, 2.0, 3.0, 6.0], [4.0, np.nan, 2.0, np.nan]],
+            [[0.0, 0.0, 0.0, 0.0], [np.nan, np.nan, np.nan, np.nan]],
+        ]
+    )
+    summary = SeriesSummary(statistics=("mean", "std", "min", "max", "last"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an all-NaN channel must not warn
+        table = summary.fit_transform(X)
+    assert table.shape == (2, 10)
+    np.testing.assert_allclose(
+        table[0], [3, 3, np.std([1, 2, 3, 6]), 1, 1, 2, 6, 4, 6, 2]
+    )
+    np.testing.assert_allclose(table[1, ::2], 0)
+    assert np.isnan(table[1, 1::2]).all()
+
+
+def test_series_summary_slope_finds_the_trend():
+    t = np.arange(24, dtype=float)
+    X = np.stack([np.stack([2.0 * t + 1, -0.5 * t, np.ones(24)])])
+    slopes = SeriesSummary(statistics=("slope",)).fit_transform(X)
+    np.testing.assert_allclose(slopes, [[2.0, -0.5, 0.0]], atol=1e-12)
+
+
+def test_series_summary_feeds_a_tabular_learner():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 3, 12))
+    y = np.repeat([0, 1], 40)
+    X[y == 1, 2] += 1.5
+    pipe = make_pipeline(SeriesSummary(), LogisticRegression())
+    assert cross_val_score(pipe, X, y, cv=3).mean() > 0.9
+
+
+def test_series_summary_refuses_unknown_statistics_and_tables():
+    with pytest.raises(ValueError, match="Unknown statistics \\['median'\\]"):
+        SeriesSummary(statistics=("median",)).fit(np.zeros((2, 3, 4)))
+    with pytest.raises(ValueError, match="3-D"):
+        SeriesSummary().fit(np.zeros((2, 3)))

@@ -7,11 +7,13 @@ with NaN where nothing was measured; see :mod:`sklearn_dc.preprocessing`.
 from ._mimic3 import load_mimic3_ihm
 from ._physionet2012 import load_physionet2012
 from ._physionet2019 import load_physionet2019
+from ._sepsis_demo import load_sepsis_demo
 from ._support2 import load_support2
 
 __all__ = [
     "load_mimic3_ihm",
     "load_physionet2012",
     "load_physionet2019",
+    "load_sepsis_demo",
     "load_support2",
 ]
