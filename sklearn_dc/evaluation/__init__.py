@@ -1,5 +1,6 @@
 """The condensation protocol: learners trained on condensed data, tested on real."""
 
+from ._plot import plot_utility
 from ._utility import (
     default_condensers,
     default_learners,
@@ -11,5 +12,6 @@ __all__ = [
     "default_condensers",
     "default_learners",
     "evaluate_condensers",
+    "plot_utility",
     "utility_table",
 ]

@@ -6,27 +6,73 @@ import time
 import warnings
 from collections.abc import Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 from sklearn.base import clone
 from sklearn.ensemble import GradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import get_scorer
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 from sklearn.utils.multiclass import type_of_target
 from tqdm.auto import tqdm
 
 from ..base import BudgetWarning
 from ..coreset import Herding, KCenterGreedy, KMeansCentroids, RandomSubset
 from ..matching import DistributionMatching
+from ..nn import NetClassifier
+from ..preprocessing import SeriesSummary
 
 FULL_DATA = "full data"
 
 
-def default_learners() -> dict:
-    """The learners trained on every condensed set: a linear and a tree model."""
-    return {
-        "logistic regression": LogisticRegression(max_iter=2000),
-        "gradient boosting": GradientBoostingClassifier(),
-    }
+def default_learners(ndim: int = 2) -> dict:
+    """The learners trained on every condensed set, for records of ``ndim - 1`` dims.
+
+    Tables (``ndim=2``): logistic regression and gradient boosting. Time series
+    (``ndim=3``): the same two on per-channel summaries over time
+    (:class:`~sklearn_dc.preprocessing.SeriesSummary`), and the TCN, GRU, LSTM
+    and transformer networks trained with :class:`~sklearn_dc.nn.NetClassifier`
+    — architectures other than the matching network among them.
+
+    Parameters
+    ----------
+    ndim : int, default=2
+        Number of dimensions of ``X`` (2 for tables, 3 for time series).
+
+    Returns
+    -------
+    learners : dict of str to estimator
+
+    Examples
+    --------
+    >>> from sklearn_dc.evaluation import default_learners
+    >>> list(default_learners(ndim=3))[:3]
+    ['logistic regression', 'gradient boosting', 'TCN']
+    """
+    if ndim == 2:
+        return {
+            "logistic regression": LogisticRegression(max_iter=2000),
+            "gradient boosting": GradientBoostingClassifier(),
+        }
+    if ndim == 3:
+        summary = SeriesSummary(statistics=("mean", "std", "min", "max", "last"))
+        return {
+            "logistic regression": make_pipeline(
+                summary, StandardScaler(), LogisticRegression(max_iter=2000)
+            ),
+            "gradient boosting": make_pipeline(summary, GradientBoostingClassifier()),
+            **{
+                name: NetClassifier(module)
+                for name, module in [
+                    ("TCN", "tcn"),
+                    ("GRU", "gru"),
+                    ("LSTM", "lstm"),
+                    ("Transformer", "transformer"),
+                ]
+            },
+        }
+    raise ValueError(f"No default learners for {ndim}-D X; pass learners= explicitly.")
 
 
 def default_condensers() -> dict:
@@ -90,8 +136,9 @@ def evaluate_condensers(
         Values of ``n_per_class`` to try.
     learners : dict of str to estimator, default=None
         Classifiers trained on each condensed set; ``None`` means
-        :func:`default_learners`. A learner with a ``random_state`` parameter
-        gets the run's seed.
+        :func:`default_learners` for the dimensions of the (preprocessed)
+        data. A learner with a ``random_state`` parameter (directly or as the
+        last step of a pipeline) gets the run's seed.
     n_seeds : int, default=5
         Seeds ``0 .. n_seeds-1`` per condenser and budget.
     preprocessor : transformer, default=None
@@ -129,7 +176,6 @@ def evaluate_condensers(
     >>> sorted(results["method"].unique())
     ['RandomSubset', 'full data', 'k-means']
     """
-    learners = default_learners() if learners is None else dict(learners)
     condensers = dict(condensers)
     if not any(isinstance(c, RandomSubset) for c in condensers.values()):
         condensers = {"RandomSubset": RandomSubset(), **condensers}
@@ -139,6 +185,9 @@ def evaluate_condensers(
             preprocessor.transform(X_train),
             preprocessor.transform(X_test),
         )
+    if learners is None:
+        learners = default_learners(np.ndim(X_train))
+    learners = dict(learners)
     if scoring == "auto":
         scoring = "roc_auc" if type_of_target(y_train) == "binary" else "accuracy"
     scorer = get_scorer(scoring)
@@ -168,8 +217,8 @@ def evaluate_condensers(
         condense_seconds = time.perf_counter() - start
         for learner_name, learner in learners.items():
             learner = clone(learner)
-            if "random_state" in learner.get_params():
-                learner.set_params(random_state=seed)
+            seeds = {k: seed for k in learner.get_params() if _is_seed(k)}
+            learner.set_params(**seeds)
             start = time.perf_counter()
             learner.fit(X_fit, y_fit)
             fit_seconds = time.perf_counter() - start
@@ -217,11 +266,17 @@ def evaluate_condensers(
     ]
 
 
+def _is_seed(param):
+    """A learner's own ``random_state``, or that of a pipeline step."""
+    return param == "random_state" or param.endswith("__random_state")
+
+
 def utility_table(results: pd.DataFrame) -> pd.DataFrame:
     """Lay out :func:`evaluate_condensers` results one row per method and budget.
 
-    Each learner gets a ``mean ± std`` column; the condensation time, the
-    number of records and the compression ratio follow. The full-data rows come
+    Each learner gets a ``mean ± std`` column; the mean over learners, the
+    number of records, the compression ratio, the condensation time and the
+    learners' mean training time follow. The full-data rows come
     first, then each budget with its methods.
 
     Parameters
@@ -243,9 +298,16 @@ def utility_table(results: pd.DataFrame) -> pd.DataFrame:
                 "records": f"{row.n_records:.0f}",
                 "compression": f"{row.compression:.1f}x",
                 "condense s": f"{row.condense_seconds:.2f}",
+                "_fit": [],
+                "_scores": [],
             },
         )
         cells[row.learner] = f"{row.score_mean:.3f} ± {row.score_std:.3f}"
+        cells["_fit"].append(row.fit_seconds)
+        cells["_scores"].append(row.score_mean)
+    for cells in rows.values():
+        cells["mean"] = f"{np.mean(cells.pop('_scores')):.3f}"
+        cells["learner fit s"] = f"{np.mean(cells.pop('_fit')):.2f}"
     learners = list(dict.fromkeys(results["learner"]))
     budgets = list(dict.fromkeys(budget for budget, _ in rows))
     ordered = sorted(rows, key=lambda key: budgets.index(key[0]))
@@ -253,4 +315,6 @@ def utility_table(results: pd.DataFrame) -> pd.DataFrame:
         [rows[key] for key in ordered],
         index=pd.MultiIndex.from_tuples(ordered, names=["n_per_class", "method"]),
     )
-    return table[[*learners, "records", "compression", "condense s"]]
+    extra = ["mean"] if len(learners) > 1 else []
+    columns = ["records", "compression", "condense s", "learner fit s"]
+    return table[[*learners, *extra, *columns]]

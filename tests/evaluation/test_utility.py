@@ -6,7 +6,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_dc import Herding, KMeansCentroids, RandomSubset
-from sklearn_dc.evaluation import evaluate_condensers, utility_table
+from sklearn_dc.evaluation import default_learners, evaluate_condensers, utility_table
 
 
 @pytest.fixture(scope="module")
@@ -80,3 +80,47 @@ def test_multiclass_uses_accuracy_and_table_has_one_row_per_run(digits_split):
     ]
     assert table.loc[("5", "herding"), "records"] == "50"
     assert table.loc[("all", "full data"), "lr"].count("±") == 1
+
+
+def test_time_series_get_series_learners_and_a_plot(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from sklearn_dc.evaluation import plot_utility
+    from sklearn_dc.nn import NetClassifier
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 3, 12))
+    y = np.repeat([0, 1], 60)
+    X[y == 1, 0] += 1.0
+    learners = default_learners(ndim=3)
+    assert {"TCN", "GRU", "LSTM", "Transformer"} <= set(learners)
+    learners = {
+        "logistic regression": learners["logistic regression"],
+        "TCN": NetClassifier("tcn", max_epochs=5),
+    }
+    results = evaluate_condensers(
+        {"herding": Herding()},
+        X[::2],
+        y[::2],
+        X[1::2],
+        y[1::2],
+        budgets=[2, 10],
+        learners=learners,
+        n_seeds=2,
+    )
+    assert set(results["learner"]) == {"logistic regression", "TCN"}
+    assert (results["fit_seconds"] > 0).all()
+    # The series learner got each run's seed: seeds differ, so scores vary.
+    tcn = results[(results.learner == "TCN") & (results.method == "full data")]
+    assert tcn["score_std"].item() > 0
+    table = utility_table(results)
+    assert {"mean", "learner fit s"} <= set(table.columns)
+    ax = plot_utility(results)
+    assert len(ax.get_lines()) == 3  # RandomSubset, herding, full data
+    ax.figure.savefig(tmp_path / "utility.png")
+
+
+def test_no_default_learners_for_other_shapes():
+    with pytest.raises(ValueError, match="pass learners="):
+        default_learners(ndim=4)
