@@ -45,6 +45,17 @@ net : str, module, skorch NeuralNet or list, default="auto"
         class, Gaussian noise with the features' mean and standard deviation,
         or the class's k-means centres.
 
+    bounds : "data" or None, default="data"
+        ``"data"`` keeps the synthetic records within what the training data
+        allow, by a projection after each step: every value stays within the
+        range its feature (each element of a record: a column of a table, a
+        channel at a time point of a series) takes in the data, and a
+        time-series channel whose shape over time is the same in every record
+        up to an offset (a static variable such as age, or a clock such as
+        hours since admission) keeps that shape. Without it the optimisation
+        can create variation that no real record has, and learners split on
+        those artefacts. ``None`` leaves the records unconstrained.
+
     device : str, default="cpu"
         Torch device for the optimisation: ``"cpu"``, ``"cuda"`` (or
         ``"cuda:N"``), or ``"auto"``: the device of a skorch ``net`` if one is
@@ -83,6 +94,39 @@ def resolve_device(device, preferred=None) -> torch.device:
     return resolved
 
 
+def _data_projection(X, device):
+    """In-place projection of synthetic records onto what real records allow.
+
+    Every value is clipped to the range of its feature (each element of a
+    record) in ``X``. For time series ``(n, channels, time)``, a channel whose
+    shape over time is the same in every real record, up to an offset (static
+    variables such as age, or a clock such as hours since admission), keeps
+    that shape: only its offset is learned.
+    """
+    low = torch.as_tensor(X.min(axis=0), dtype=torch.float32, device=device)
+    high = torch.as_tensor(X.max(axis=0), dtype=torch.float32, device=device)
+    fixed, profile = None, None
+    if X.ndim == 3:
+        deviation = X - X.mean(axis=2, keepdims=True)
+        spread = np.abs(deviation - deviation[:1]).max(axis=(0, 2))
+        scale = np.maximum(1.0, np.abs(X).max(axis=(0, 2)))
+        mask = spread <= 1e-4 * scale
+        if mask.any():
+            fixed = torch.as_tensor(np.flatnonzero(mask), device=device)
+            profile = torch.as_tensor(
+                deviation[0, mask], dtype=torch.float32, device=device
+            )
+
+    @torch.no_grad()
+    def project(synthetic):
+        torch.clamp_(synthetic, low, high)
+        if fixed is not None:
+            part = synthetic[:, fixed]
+            synthetic[:, fixed] = part.mean(dim=2, keepdim=True) + profile
+
+    return project
+
+
 class BaseMatching(BaseCondenser):
     """Base class for condensers that learn synthetic records.
 
@@ -102,6 +146,7 @@ class BaseMatching(BaseCondenser):
         "lr": [Interval(Real, 0, None, closed="neither")],
         "batch_real": [Interval(Integral, 1, None, closed="left")],
         "init": [StrOptions({"real", "noise", "kmeans"})],
+        "bounds": [StrOptions({"data"}), None],
         "device": [str, torch.device],
         "verbose": ["verbose"],
     }
@@ -126,6 +171,7 @@ class BaseMatching(BaseCondenser):
             requires_grad=True,
         )
         optimizer = torch.optim.Adam([synthetic], lr=self.lr)
+        project = _data_projection(X, device) if self.bounds == "data" else None
         # Losses stay on the device: reading them each step would force a sync.
         losses = torch.empty(self.n_iter, device=device)
         refresh = max(1, self.n_iter // 100)
@@ -137,6 +183,8 @@ class BaseMatching(BaseCondenser):
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 optimizer.step()
+                if project is not None:
+                    project(synthetic)
                 losses[step] = loss.detach()
                 if self.verbose and step % refresh == 0:
                     progress.set_postfix(loss=f"{loss.item():.4g}")

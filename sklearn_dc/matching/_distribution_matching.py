@@ -94,6 +94,7 @@ class DistributionMatching(BaseMatching):
         lr=0.05,
         batch_real=256,
         init="real",
+        bounds="data",
         device="cpu",
         random_state=None,
         verbose=False,
@@ -104,6 +105,7 @@ class DistributionMatching(BaseMatching):
         self.lr = lr
         self.batch_real = batch_real
         self.init = init
+        self.bounds = bounds
         self.device = device
         self.verbose = verbose
 
