@@ -189,11 +189,16 @@ class BaseCondenser(BaseSampler):
         if sparse.issparse(X):
             X = X.toarray()
         if not np.isfinite(X).all():
+            imputer = (
+                "sklearn_dc.preprocessing.TimeSeriesImputer"
+                if X.ndim == 3
+                else "sklearn.impute.SimpleImputer"
+            )
             raise ValueError(
                 f"Input X contains NaN or infinity. {type(self).__name__} optimises "
                 "or compares records in a continuous space and cannot use missing "
-                "values: put an imputer (e.g. sklearn.impute.SimpleImputer) before "
-                "the condenser in the pipeline."
+                f"values: put an imputer (e.g. {imputer}) before the condenser in "
+                "the pipeline."
             )
         self.classes_, y_encoded = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:

@@ -149,6 +149,13 @@ def test_nan_and_inf_name_the_fix(condenser, bad, three_class_table):
         clone(condenser).fit_resample(X, y)
 
 
+def test_nan_in_time_series_points_to_the_series_imputer():
+    X = np.random.default_rng(0).normal(size=(20, 3, 8))
+    X[0, 1, 2] = np.nan
+    with pytest.raises(ValueError, match="TimeSeriesImputer"):
+        RandomSubset(n_per_class=2).fit_resample(X, np.repeat([0, 1], 10))
+
+
 def test_one_class_is_refused():
     X = np.random.default_rng(0).normal(size=(10, 3))
     with pytest.raises(ValueError, match="at least 2 classes"):
