@@ -45,7 +45,7 @@ net : str, module, skorch NeuralNet or list, default="auto"
         class, Gaussian noise with the features' mean and standard deviation,
         or the class's k-means centres.
 
-    bounds : "data" or None, default="data"
+    bounds : "data" or None, default=None
         ``"data"`` keeps the synthetic records within what the training data
         allow, by a projection after each step: every value stays within the
         range its feature (each element of a record: a column of a table, a
@@ -54,7 +54,9 @@ net : str, module, skorch NeuralNet or list, default="auto"
         up to an offset (a static variable such as age, or a clock such as
         hours since admission) keeps that shape. Without it the optimisation
         can create variation that no real record has, and learners split on
-        those artefacts. ``None`` leaves the records unconstrained.
+        those artefacts. ``None`` (the default) leaves the records
+        unconstrained: on tables, clipping piles values up at the range ends
+        and hurt gradient boosting in our benchmarks (``docs/``).
 
     device : str, default="cpu"
         Torch device for the optimisation: ``"cpu"``, ``"cuda"`` (or

@@ -94,7 +94,7 @@ class DistributionMatching(BaseMatching):
         lr=0.05,
         batch_real=256,
         init="real",
-        bounds="data",
+        bounds=None,
         device="cpu",
         random_state=None,
         verbose=False,

@@ -203,7 +203,9 @@ def test_unknown_device_is_explained(three_class_table):
 def test_bounds_keep_records_within_the_data_range(three_class_table):
     X, y = three_class_table
     X = np.column_stack([X, np.full(len(X), 3.0), (X[:, 0] > 0).astype(float)])
-    condenser = DistributionMatching(n_per_class=5, n_iter=100, lr=0.5, random_state=0)
+    condenser = DistributionMatching(
+        n_per_class=5, n_iter=100, lr=0.5, bounds="data", random_state=0
+    )
     X_res, _ = condenser.fit_resample(X, y)
     assert (X_res >= X.min(axis=0) - 1e-6).all() and (
         X_res <= X.max(axis=0) + 1e-6
@@ -219,7 +221,7 @@ def test_bounds_keep_static_and_clock_channels_of_series():
     X[:, 2] = rng.normal(size=(80, 1))  # a static variable (e.g. age)
     X[:, 3] = np.arange(24) + rng.integers(0, 5, size=(80, 1))  # hours since admission
     X_res, _ = DistributionMatching(
-        n_per_class=3, n_iter=60, lr=0.2, random_state=0
+        n_per_class=3, n_iter=60, lr=0.2, bounds="data", random_state=0
     ).fit_resample(X, y)
     np.testing.assert_allclose(np.ptp(X_res[:, 2], axis=1), 0, atol=1e-5)
     np.testing.assert_allclose(np.diff(X_res[:, 3], axis=1), 1, atol=1e-4)
