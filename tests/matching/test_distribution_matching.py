@@ -226,3 +226,14 @@ def test_bounds_keep_static_and_clock_channels_of_series():
     np.testing.assert_allclose(np.ptp(X_res[:, 2], axis=1), 0, atol=1e-5)
     np.testing.assert_allclose(np.diff(X_res[:, 3], axis=1), 1, atol=1e-4)
     assert np.ptp(X_res[:, 0], axis=1).min() > 0.1  # other channels still vary
+
+
+def test_images_are_condensed_with_the_convnet():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 1, 8, 8)).astype(np.float32)
+    y = np.repeat([0, 1], 20)
+    X[y == 1, :, :4] += 1.0  # class 1 is brighter in the top half
+    condenser = DistributionMatching(n_per_class=2, n_iter=30, random_state=0)
+    X_res, y_res = condenser.fit_resample(X, y)
+    assert X_res.shape == (4, 1, 8, 8) and X_res.dtype == np.float32
+    assert condenser.loss_history_[-5:].mean() < condenser.loss_history_[:5].mean()
