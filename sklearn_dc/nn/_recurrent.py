@@ -25,8 +25,7 @@ class _Recurrent(EmbeddingNet):
         return out[:, -1]
 
 
-class GRU(_Recurrent):
-    """A gated recurrent unit network; the embedding is its last output.
+_DOCSTRING = """A {kind} network; the embedding is its last output.
 
     Input ``(n, n_channels, n_timepoints)``.
 
@@ -44,36 +43,17 @@ class GRU(_Recurrent):
     Examples
     --------
     >>> import torch
-    >>> from sklearn_dc.nn import GRU
-    >>> GRU(n_channels=40, hidden=16).embed(torch.zeros(3, 40, 48)).shape
+    >>> from sklearn_dc.nn import {name}
+    >>> {name}(n_channels=40, hidden=16).embed(torch.zeros(3, 40, 48)).shape
     torch.Size([3, 16])
     """
 
+
+class GRU(_Recurrent):
+    __doc__ = _DOCSTRING.format(kind="gated recurrent unit", name="GRU")
     _cell = nn.GRU
 
 
 class LSTM(_Recurrent):
-    """A long short-term memory network; the embedding is its last output.
-
-    Input ``(n, n_channels, n_timepoints)``.
-
-    Parameters
-    ----------
-    n_channels : int
-        Number of input channels (variables).
-    n_classes : int, default=2
-        Number of output logits.
-    hidden : int, default=64
-        Hidden state size.
-    n_layers : int, default=1
-        Number of stacked recurrent layers.
-
-    Examples
-    --------
-    >>> import torch
-    >>> from sklearn_dc.nn import LSTM
-    >>> LSTM(n_channels=40, hidden=16)(torch.zeros(3, 40, 48)).shape
-    torch.Size([3, 2])
-    """
-
+    __doc__ = _DOCSTRING.format(kind="long short-term memory", name="LSTM")
     _cell = nn.LSTM
