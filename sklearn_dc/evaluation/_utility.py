@@ -56,12 +56,13 @@ def default_learners(ndim: int = 2) -> dict:
             "gradient boosting": GradientBoostingClassifier(),
         }
     if ndim == 3:
-        summary = SeriesSummary(statistics=("mean", "std", "min", "max", "last"))
         return {
             "logistic regression": make_pipeline(
-                summary, StandardScaler(), LogisticRegression(max_iter=2000)
+                SeriesSummary(), StandardScaler(), LogisticRegression(max_iter=2000)
             ),
-            "gradient boosting": make_pipeline(summary, GradientBoostingClassifier()),
+            "gradient boosting": make_pipeline(
+                SeriesSummary(), GradientBoostingClassifier()
+            ),
             **{
                 name: NetClassifier(module)
                 for name, module in [

@@ -8,6 +8,7 @@ import inspect
 import torch
 from torch import nn
 
+from ._base import EmbeddingNet
 from ._convnet import ConvNet
 from ._mlp import MLP
 from ._recurrent import GRU, LSTM
@@ -133,6 +134,11 @@ def redraw_weights(module: nn.Module, generator: torch.Generator) -> None:
     each submodule's own ``reset_parameters`` runs under a forked global RNG
     seeded from ``generator``, so the global random state is left untouched.
     """
+    # Called every matching iteration: the package's own networks skip the
+    # signature inspection.
+    if isinstance(module, EmbeddingNet):
+        module.reset_parameters(generator=generator)
+        return
     reset = getattr(module, "reset_parameters", None)
     if reset is not None and "generator" in inspect.signature(reset).parameters:
         reset(generator=generator)

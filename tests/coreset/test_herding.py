@@ -5,7 +5,7 @@ from sklearn_dc import Herding, RandomSubset
 
 def test_first_choice_is_the_record_nearest_the_class_mean(three_class_table):
     X, y = three_class_table
-    condenser = Herding(n_per_class=1).fit(X, y)
+    condenser = Herding(n_per_class=1)
     condenser.fit_resample(X, y)
     for label, index in zip(condenser.classes_, condenser.sample_indices_, strict=True):
         members = np.flatnonzero(y == label)

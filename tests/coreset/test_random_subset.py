@@ -19,10 +19,6 @@ def test_draws_are_spread_over_the_class():
     y = np.repeat([0, 1], 10)
     picked = set()
     for seed in range(50):
-        picked |= set(
-            RandomSubset(n_per_class=2, random_state=seed)
-            .fit(X, y)
-            .fit_resample(X, y)[0]
-            .ravel()
-        )
+        X_res, _ = RandomSubset(n_per_class=2, random_state=seed).fit_resample(X, y)
+        picked |= set(X_res.ravel())
     assert picked == set(X.ravel())
