@@ -6,11 +6,9 @@ import pytest
 from sklearn_dc.cli import main
 
 
-def test_demo_prints_the_utility_table(capsys):
-    assert (
-        main(["demo", "--budgets", "1", "--seeds", "2", "--n-iter", "20", "--quiet"])
-        == 0
-    )
+def test_breast_cancer_demo_prints_the_utility_table(capsys):
+    argv = ["demo", "--data", "breast-cancer", "--budgets", "1", "--seeds", "2"]
+    assert main([*argv, "--n-iter", "20", "--quiet"]) == 0
     out = capsys.readouterr().out
     for name in [
         "full data",
@@ -24,6 +22,20 @@ def test_demo_prints_the_utility_table(capsys):
         "compression",
     ]:
         assert name in out
+
+
+def test_sepsis48_demo_is_the_default(capsys):
+    argv = ["demo", "--budgets", "2", "--seeds", "1", "--n-iter", "5"]
+    assert main([*argv, "--learners", "logistic regression", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "Sepsis48 demo" in out and "1500 training / 500 test" in out
+    for name in ["full data", "DistributionMatching", "logistic regression"]:
+        assert name in out
+
+
+def test_demo_refuses_an_unknown_learner(capsys):
+    assert main(["demo", "--learners", "GRU", "--data", "breast-cancer"]) == 2
+    assert "unknown learner(s) ['GRU']" in capsys.readouterr().err
 
 
 def test_module_entry_point_and_help():
