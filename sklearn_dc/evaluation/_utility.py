@@ -15,6 +15,7 @@ from sklearn.metrics import get_scorer
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.parallel import Parallel, delayed
 from tqdm.auto import tqdm
 
 from ..base import BudgetWarning
@@ -112,6 +113,7 @@ def evaluate_condensers(
     n_seeds: int = 5,
     preprocessor=None,
     scoring: str = "auto",
+    n_jobs: int | None = None,
     verbose: bool = False,
 ) -> pd.DataFrame:
     """Score learners trained on condensed sets against real test data.
@@ -149,18 +151,26 @@ def evaluate_condensers(
     scoring : str, default="auto"
         A scikit-learn scorer name; ``"auto"`` is ROC-AUC for binary targets
         and accuracy otherwise.
+    n_jobs : int, default=None
+        Processes for the condensations (all methods, budgets and seeds) and
+        then for the learner fits (all condensed sets and learners), through
+        joblib. ``None`` means 1 unless in a ``joblib.parallel_config``
+        context; ``-1`` uses all processors. Results do not depend on it, but
+        the measured times do: runs that share cores take longer.
     verbose : bool, default=False
-        Show a progress bar.
+        Show progress bars.
 
     Returns
     -------
     results : pandas.DataFrame
         One row per method, budget and learner with the columns ``method``,
         ``n_per_class`` (``None`` for the full data), ``learner``,
-        ``n_records``, ``compression`` (training rows / condensed rows, the
-        size ratio at equal dtype), ``score_mean``, ``score_std``,
-        ``condense_seconds`` and ``fit_seconds`` (means over seeds) and
-        ``scoring``.
+        ``n_records``, ``n_bytes`` (size of the condensed records in the
+        training data's dtype), ``compression`` (training rows / condensed
+        rows, the size ratio at equal dtype), ``score_mean``, ``score_std``,
+        ``condense_seconds`` and ``fit_seconds`` (means over seeds),
+        ``fit_speedup`` (the learner's mean training time on the full data
+        over its time on the condensed set) and ``scoring``.
 
     Examples
     --------
@@ -176,6 +186,8 @@ def evaluate_condensers(
     ...     budgets=[5], n_seeds=2, preprocessor=StandardScaler())
     >>> sorted(results["method"].unique())
     ['RandomSubset', 'full data', 'k-means']
+    >>> results.loc[results.method == "k-means", "n_bytes"].unique().tolist()
+    [2400]
     """
     condensers = dict(condensers)
     if not any(isinstance(c, RandomSubset) for c in condensers.values()):
@@ -193,47 +205,58 @@ def evaluate_condensers(
         scoring = "roc_auc" if type_of_target(y_train) == "binary" else "accuracy"
     scorer = get_scorer(scoring)
     n_train = len(y_train)
+    # Bytes per record at the training data's dtype (floats for what is not).
+    dtype = np.asarray(X_train[:1]).dtype
+    itemsize = dtype.itemsize if dtype.kind in "fiub" else np.dtype(float).itemsize
+    record_bytes = itemsize * int(np.prod(np.shape(X_train)[1:]))
 
     budgets = list(budgets)
-    runs = [(None, None, -1, seed) for seed in range(n_seeds)] + [
+    runs = [(FULL_DATA, None, -1, seed) for seed in range(n_seeds)] + [
         (name, condenser, position, seed)
         for name, condenser in condensers.items()
         for position in range(len(budgets))
         for seed in range(n_seeds)
     ]
-    records = []
-    for name, condenser, position, seed in tqdm(runs, disable=not verbose):
-        start = time.perf_counter()
-        if condenser is None:
-            X_fit, y_fit = X_train, y_train
-        else:
-            condenser = clone(condenser).set_params(
-                n_per_class=budgets[position], random_state=seed
+    condensed = _parallel(
+        n_jobs,
+        verbose,
+        "condensing",
+        [
+            delayed(_condense)(condenser, budgets[position], seed, X_train, y_train)
+            for _, condenser, position, seed in runs
+        ],
+    )
+    jobs = [
+        (run, learner_name) for run in range(len(runs)) for learner_name in learners
+    ]
+    scores = _parallel(
+        n_jobs,
+        verbose,
+        "training learners",
+        [
+            delayed(_fit_and_score)(
+                learners[learner_name],
+                runs[run][3],
+                *condensed[run][:2],
+                X_test,
+                y_test,
+                scorer,
             )
-            with warnings.catch_warnings():
-                # A capped budget is expected here (say 50 per class of a class
-                # of 30); the table reports the records actually kept.
-                warnings.simplefilter("ignore", BudgetWarning)
-                X_fit, y_fit = condenser.fit_resample(X_train, y_train)
-        condense_seconds = time.perf_counter() - start
-        for learner_name, learner in learners.items():
-            learner = clone(learner)
-            seeds = {k: seed for k in learner.get_params() if _is_seed(k)}
-            learner.set_params(**seeds)
-            start = time.perf_counter()
-            learner.fit(X_fit, y_fit)
-            fit_seconds = time.perf_counter() - start
-            records.append(
-                {
-                    "method": FULL_DATA if name is None else name,
-                    "budget_position": position,
-                    "learner": learner_name,
-                    "n_records": len(y_fit),
-                    "score": scorer(learner, X_test, y_test),
-                    "condense_seconds": condense_seconds,
-                    "fit_seconds": fit_seconds,
-                }
-            )
+            for run, learner_name in jobs
+        ],
+    )
+    records = [
+        {
+            "method": runs[run][0],
+            "budget_position": runs[run][2],
+            "learner": learner_name,
+            "n_records": len(condensed[run][1]),
+            "score": score,
+            "condense_seconds": condensed[run][2],
+            "fit_seconds": fit_seconds,
+        }
+        for (run, learner_name), (score, fit_seconds) in zip(jobs, scores, strict=True)
+    ]
 
     results = (
         pd.DataFrame.from_records(records)
@@ -251,7 +274,10 @@ def evaluate_condensers(
     results["n_per_class"] = pd.Series(
         [None if p < 0 else budgets[p] for p in results.budget_position], dtype=object
     )
+    results["n_bytes"] = (results["n_records"] * record_bytes).round().astype(int)
     results["compression"] = n_train / results["n_records"]
+    full_fit = results[results.method == FULL_DATA].set_index("learner").fit_seconds
+    results["fit_speedup"] = results.learner.map(full_fit) / results.fit_seconds
     results["scoring"] = scoring
     return results[
         [
@@ -259,12 +285,43 @@ def evaluate_condensers(
             "n_per_class",
             "learner",
             "n_records",
+            "n_bytes",
             "compression",
             "score_mean",
             "score_std",
         ]
-        + ["condense_seconds", "fit_seconds", "scoring"]
+        + ["condense_seconds", "fit_seconds", "fit_speedup", "scoring"]
     ]
+
+
+def _parallel(n_jobs, verbose, description, tasks):
+    """Run joblib ``tasks`` in order, with a progress bar when ``verbose``."""
+    results = Parallel(n_jobs=n_jobs, return_as="generator")(tasks)
+    return list(tqdm(results, total=len(tasks), desc=description, disable=not verbose))
+
+
+def _condense(condenser, budget, seed, X, y):
+    """``(X_condensed, y_condensed, seconds)``; the full data when no condenser."""
+    if condenser is None:
+        return X, y, 0.0
+    start = time.perf_counter()
+    condenser = clone(condenser).set_params(n_per_class=budget, random_state=seed)
+    with warnings.catch_warnings():
+        # A capped budget is expected here (say 50 per class of a class of
+        # 30); the table reports the records actually kept.
+        warnings.simplefilter("ignore", BudgetWarning)
+        X_fit, y_fit = condenser.fit_resample(X, y)
+    return X_fit, y_fit, time.perf_counter() - start
+
+
+def _fit_and_score(learner, seed, X_fit, y_fit, X_test, y_test, scorer):
+    """``(test score, training seconds)`` of a clone of ``learner``."""
+    learner = clone(learner)
+    learner.set_params(**{k: seed for k in learner.get_params() if _is_seed(k)})
+    start = time.perf_counter()
+    learner.fit(X_fit, y_fit)
+    fit_seconds = time.perf_counter() - start
+    return scorer(learner, X_test, y_test), fit_seconds
 
 
 def _is_seed(param):
@@ -272,12 +329,21 @@ def _is_seed(param):
     return param == "random_state" or param.endswith("__random_state")
 
 
+def _format_bytes(n_bytes):
+    for unit in ["B", "kB", "MB"]:
+        if n_bytes < 1000:
+            return f"{n_bytes:.3g} {unit}"
+        n_bytes /= 1000
+    return f"{n_bytes:.3g} GB"
+
+
 def utility_table(results: pd.DataFrame) -> pd.DataFrame:
     """Lay out :func:`evaluate_condensers` results one row per method and budget.
 
     Each learner gets a ``mean ± std`` column; the mean over learners, the
-    number of records, the compression ratio, the condensation time and the
-    learners' mean training time follow. The full-data rows come
+    number of records, their size in bytes, the compression ratio, the
+    condensation time, the learners' mean training time and their mean
+    speed-up over training on the full data follow. The full-data rows come
     first, then each budget with its methods.
 
     Parameters
@@ -297,18 +363,22 @@ def utility_table(results: pd.DataFrame) -> pd.DataFrame:
             (budget, row.method),
             {
                 "records": f"{row.n_records:.0f}",
+                "bytes": _format_bytes(row.n_bytes),
                 "compression": f"{row.compression:.1f}x",
                 "condense s": f"{row.condense_seconds:.2f}",
                 "_fit": [],
+                "_speedup": [],
                 "_scores": [],
             },
         )
         cells[row.learner] = f"{row.score_mean:.3f} ± {row.score_std:.3f}"
         cells["_fit"].append(row.fit_seconds)
+        cells["_speedup"].append(row.fit_speedup)
         cells["_scores"].append(row.score_mean)
     for cells in rows.values():
         cells["mean"] = f"{np.mean(cells.pop('_scores')):.3f}"
         cells["learner fit s"] = f"{np.mean(cells.pop('_fit')):.2f}"
+        cells["fit speed-up"] = f"{np.mean(cells.pop('_speedup')):.0f}x"
     learners = list(dict.fromkeys(results["learner"]))
     budgets = list(dict.fromkeys(budget for budget, _ in rows))
     ordered = sorted(rows, key=lambda key: budgets.index(key[0]))
@@ -317,5 +387,12 @@ def utility_table(results: pd.DataFrame) -> pd.DataFrame:
         index=pd.MultiIndex.from_tuples(ordered, names=["n_per_class", "method"]),
     )
     extra = ["mean"] if len(learners) > 1 else []
-    columns = ["records", "compression", "condense s", "learner fit s"]
+    columns = [
+        "records",
+        "bytes",
+        "compression",
+        "condense s",
+        "learner fit s",
+        "fit speed-up",
+    ]
     return table[[*learners, *extra, *columns]]

@@ -124,3 +124,28 @@ def test_time_series_get_series_learners_and_a_plot(tmp_path):
 def test_no_default_learners_for_other_shapes():
     with pytest.raises(ValueError, match="pass learners="):
         default_learners(ndim=4)
+
+
+def test_sizes_speedups_and_parallel_runs_agree(cancer_split):
+    X_train, X_test, y_train, y_test = cancer_split
+    kwargs = dict(
+        budgets=[3],
+        learners={"lr": LogisticRegression(max_iter=500)},
+        n_seeds=2,
+        preprocessor=StandardScaler(),
+    )
+    X32 = X_train.astype(np.float32)
+    serial = evaluate_condensers(
+        {"herding": Herding()}, X32, y_train, X_test, y_test, **kwargs
+    )
+    parallel = evaluate_condensers(
+        {"herding": Herding()}, X32, y_train, X_test, y_test, n_jobs=2, **kwargs
+    )
+    np.testing.assert_array_equal(serial.score_mean, parallel.score_mean)
+    # float32 records of 30 features: 120 bytes each.
+    assert serial["n_bytes"].tolist() == [120 * len(y_train), 720, 720]
+    assert serial.loc[0, "fit_speedup"] == pytest.approx(1.0)
+    assert (serial["fit_speedup"] > 0).all()
+    table = utility_table(serial)
+    assert table.loc[("3", "herding"), "bytes"] == "720 B"
+    assert table.loc[("all", "full data"), "fit speed-up"] == "1x"
