@@ -5,7 +5,11 @@ trains almost as well: ``X_small, y_small = condenser.fit_resample(X, y)``.
 """
 
 from .coreset import Herding, KCenterGreedy, KMeansCentroids, RandomSubset
-from .matching import DistributionMatching
+from .matching import (
+    DistributionMatching,
+    KernelInducingPoints,
+    PrivateDistributionMatching,
+)
 
 __version__ = "0.1.0.dev0"
 
@@ -14,6 +18,8 @@ __all__ = [
     "Herding",
     "KCenterGreedy",
     "KMeansCentroids",
+    "KernelInducingPoints",
+    "PrivateDistributionMatching",
     "RandomSubset",
     "__version__",
 ]

@@ -15,6 +15,7 @@ from sklearn_dc import (
     KMeansCentroids,
     RandomSubset,
 )
+from sklearn_dc.matching import KernelInducingPoints, PrivateDistributionMatching
 
 SHARED_DATA = Path(
     os.environ.get(
@@ -31,6 +32,10 @@ def all_condensers():
         KCenterGreedy(n_per_class=3, random_state=0),
         KMeansCentroids(n_per_class=3, random_state=0, n_init=1),
         DistributionMatching(n_per_class=3, n_iter=5, batch_real=32, random_state=0),
+        KernelInducingPoints(n_per_class=3, n_iter=5, batch_real=16, random_state=0),
+        PrivateDistributionMatching(
+            n_per_class=3, n_iter=5, batch_real=32, epsilon=10.0, random_state=0
+        ),
     ]
 
 

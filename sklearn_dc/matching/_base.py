@@ -157,23 +157,23 @@ class BaseMatching(BaseCondenser):
         seed = self._draw_seed()
         rng = np.random.default_rng(seed)
         budget = self._budget()
-        nets, net_devices = resolve_nets(
-            self.net, input_shape=X.shape[1:], n_classes=len(budget)
-        )
+        nets, net_devices = self._resolve_nets(X, len(budget))
         skorch_device = next((d for d in net_devices if d is not None), None)
         device = resolve_device(self.device, preferred=skorch_device)
         generator = torch.Generator(device=device).manual_seed(seed)
         nets = [net.to(device) for net in nets]
 
         loss_fn = self._make_loss(X, y, budget, nets, device, generator, rng)
+        # A subclass may learn more tensors (e.g. soft labels) with the records.
+        loss_fn, extra = loss_fn if isinstance(loss_fn, tuple) else (loss_fn, [])
         synthetic = torch.tensor(
             self._initial_records(X, y, budget, rng),
             dtype=torch.float32,
             device=device,
             requires_grad=True,
         )
-        optimizer = torch.optim.Adam([synthetic], lr=self.lr)
-        project = _data_projection(X, device) if self.bounds == "data" else None
+        optimizer = torch.optim.Adam([synthetic, *extra], lr=self.lr)
+        project = self._make_projection(X, device)
         # Losses stay on the device: reading them each step would force a sync.
         losses = torch.empty(self.n_iter, device=device)
         refresh = max(1, self.n_iter // 100)
@@ -194,6 +194,14 @@ class BaseMatching(BaseCondenser):
         self.n_iter_ = self.n_iter
         X_res = synthetic.detach().cpu().numpy()
         return X_res, np.repeat(np.arange(len(budget)), budget)
+
+    def _resolve_nets(self, X, n_classes):
+        """The matching networks and their skorch devices (``resolve_nets``)."""
+        return resolve_nets(self.net, input_shape=X.shape[1:], n_classes=n_classes)
+
+    def _make_projection(self, X, device):
+        """The in-place projection applied after each step, or None."""
+        return _data_projection(X, device) if self.bounds == "data" else None
 
     def _initial_records(self, X, y, budget, rng):
         """Starting synthetic records, grouped by class, as a float array."""
@@ -220,4 +228,8 @@ class BaseMatching(BaseCondenser):
         rows are grouped by class in that order), ``nets`` the matching
         networks (on ``device``). Random draws on the device use
         ``generator``, draws on the host ``rng``.
+
+        It may instead return ``(loss_fn, tensors)``: the leaf tensors (with
+        ``requires_grad=True``, e.g. learned soft labels) are optimised by the
+        same Adam optimiser as the synthetic records.
         """

@@ -1,0 +1,407 @@
+"""Kernel inducing points (Nguyen, Chen & Lee, ICLR 2021)."""
+
+from __future__ import annotations
+
+import math
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from imblearn.utils import Substitution
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from ..base import _SHARED_DOCSTRINGS
+from ..nn import redraw_weights
+from ._base import (
+    BaseMatching,
+    _matching_attributes_docstring,
+    _matching_parameters_docstring,
+)
+
+# Prior variances of the infinite-width ReLU network behind kernel="ntk" and
+# kernel="nngp": every weight has variance WEIGHT_VARIANCE / fan_in (He
+# initialisation, so the signal keeps its scale through the layers), every
+# bias BIAS_VARIANCE.
+WEIGHT_VARIANCE = 2.0
+BIAS_VARIANCE = 0.01
+
+# Largest kernel problem accepted: entries of K_ss (n_synthetic x n_synthetic)
+# plus K_ts (real batch x n_synthetic), 2**26 float64 values = 512 MiB. The
+# automatic differentiation keeps several matrices of that size per layer.
+MAX_KERNEL_ENTRIES = 2**26
+
+KERNELS = ("ntk", "nngp", "rbf", "random_features")
+
+
+def relu_network_kernel(X1, X2, *, depth=3, kind="ntk"):
+    """NTK or NNGP kernel of an infinite-width fully connected ReLU network.
+
+    The network has ``depth`` hidden ReLU layers and a linear read-out, weights
+    of variance ``WEIGHT_VARIANCE / fan_in`` and biases of variance
+    ``BIAS_VARIANCE``. The kernel is computed in closed form with the
+    arc-cosine recursion (Cho & Saul, 2009; Jacot et al., 2018; Lee et al.,
+    2018), in the dtype of the inputs.
+
+    Parameters
+    ----------
+    X1 : torch.Tensor of shape (n1, n_features)
+        Flattened records.
+    X2 : torch.Tensor of shape (n2, n_features)
+        Flattened records.
+    depth : int, default=3
+        Number of hidden layers; ``0`` gives the linear kernel
+        ``WEIGHT_VARIANCE * <x1, x2> / n_features + BIAS_VARIANCE``.
+    kind : {"ntk", "nngp"}, default="ntk"
+        The neural tangent kernel (gradient-descent training of every layer)
+        or the neural network Gaussian process kernel (read-out layer only).
+
+    Returns
+    -------
+    K : torch.Tensor of shape (n1, n2)
+    """
+    n_features = X1.shape[1]
+    sw, sb = WEIGHT_VARIANCE, BIAS_VARIANCE
+    # Covariance of the first pre-activations, and its diagonals.
+    cov = sw * (X1 @ X2.T) / n_features + sb
+    var1 = sw * (X1 * X1).sum(dim=1) / n_features + sb
+    var2 = sw * (X2 * X2).sum(dim=1) / n_features + sb
+    ntk = cov
+    # Keep the correlation off +-1: arccos has an infinite slope there. A
+    # record's correlation with itself is exactly 1 and does not move, so
+    # clamping gives its (zero) gradient correctly.
+    eps = torch.finfo(cov.dtype).eps ** 0.5
+    for _ in range(depth):
+        norm = torch.sqrt(var1[:, None] * var2[None, :])
+        cos = (cov / norm).clamp(-1 + eps, 1 - eps)
+        theta = torch.arccos(cos)
+        # E[relu(u) relu(v)] and E[relu'(u) relu'(v)] for the Gaussian (u, v).
+        cov = sw / (2 * math.pi) * norm * (torch.sin(theta) + (math.pi - theta) * cos)
+        cov = cov + sb
+        if kind == "ntk":
+            ntk = cov + sw * (math.pi - theta) / (2 * math.pi) * ntk
+        var1 = sw * var1 / 2 + sb
+        var2 = sw * var2 / 2 + sb
+    return ntk if kind == "ntk" else cov
+
+
+def rbf_kernel(X1, X2, gamma):
+    """``exp(-gamma * ||x1 - x2||^2)`` between flattened records."""
+    sq = (X1 * X1).sum(dim=1)[:, None] + (X2 * X2).sum(dim=1)[None, :] - 2 * (X1 @ X2.T)
+    return torch.exp(-gamma * sq.clamp_min(0))
+
+
+_net_docstring = """\
+net : str, module, skorch NeuralNet or list, default="auto"
+        Used only with ``kernel="random_features"`` (ignored otherwise): the
+        random network whose embeddings are the random features, with weights
+        drawn anew in place at every iteration. ``"auto"`` takes ``"mlp"``
+        for tables, ``"tcn"`` for time series and ``"convnet"`` for images;
+        other names are in ``sklearn_dc.nn.NETWORKS``. A module class, a
+        skorch ``NeuralNet`` or a list (one drawn per iteration) are accepted
+        as by :class:`~sklearn_dc.DistributionMatching`.""".rstrip()
+
+# The shared matching parameters, with ``net`` described for this method.
+_kip_parameters_docstring = (
+    _net_docstring
+    + "\n\n    n_iter :"
+    + _matching_parameters_docstring.split("\n\n    n_iter :", 1)[1]
+)
+
+
+@Substitution(
+    **_SHARED_DOCSTRINGS,
+    matching_parameters=_kip_parameters_docstring.format(
+        n_iter=1000, lr=0.01, batch_real=128
+    ),
+    matching_attributes=_matching_attributes_docstring,
+)
+class KernelInducingPoints(BaseMatching):
+    """Learn synthetic records on which kernel ridge regression fits the data (KIP).
+
+    Kernel inducing points (Nguyen, Chen & Lee, "Dataset Meta-Learning from
+    Kernel Ridge-Regression", ICLR 2021) moves a few synthetic records per
+    class so that kernel ridge regression (KRR) fitted on them predicts the
+    labels of the real records. At every iteration a batch of real records is
+    drawn (``batch_real`` per class), the kernel matrices ``K_ss`` (synthetic
+    x synthetic) and ``K_ts`` (real batch x synthetic) are computed, the KRR
+    weights ``alpha`` solve ``(K_ss + reg * tr(K_ss) / n_s * I) alpha = Y_s``,
+    and the mean squared error between ``K_ts alpha`` and the real batch's
+    targets is minimised with respect to the synthetic records (and, with
+    ``learn_labels=True``, their labels) by differentiating through the solve.
+
+    Targets are one-hot rows minus ``1 / n_classes`` (centred, so that KRR
+    without an intercept predicts ``0`` far from every record). The kernel
+    matrices and the solve are computed in float64 (a tiny relative ridge
+    makes ``K_ss`` ill-conditioned for float32).
+
+    Scale the features first (e.g. ``StandardScaler`` before the condenser in
+    the pipeline): the defaults assume features with unit variance.
+
+    Parameters
+    ----------
+    {n_per_class}
+
+    kernel : {{"ntk", "nngp", "rbf", "random_features"}}, default="ntk"
+        The kernel of the ridge regression.
+
+        - ``"ntk"``: neural tangent kernel of an infinite-width, fully
+          connected ReLU network with ``depth`` hidden layers, weight
+          variance ``2 / fan_in`` and bias variance ``0.01``, in closed form;
+        - ``"nngp"``: the Gaussian-process kernel of the same network;
+        - ``"rbf"``: ``exp(-gamma * ||x - x'||^2)``;
+        - ``"random_features"``: the inner product of the embeddings of
+          ``net`` with random weights, divided by the embedding size, with
+          the weights drawn anew at every iteration (as in RFAD, Loo et al.,
+          2022).
+
+        ``"ntk"``, ``"nngp"`` and ``"rbf"`` read every record as one flat
+        vector, so they take tables, time series and images alike (a fully
+        connected network flattens its input too). ``"random_features"``
+        keeps the records' shape: its network must suit it (the default
+        picks one for tables, time series or images).
+
+    depth : int, default=3
+        Number of hidden layers of the network behind ``"ntk"`` and
+        ``"nngp"`` (``0`` gives a linear kernel). Ignored by the other
+        kernels.
+
+    gamma : "scale" or float, default="scale"
+        Width of the ``"rbf"`` kernel. ``"scale"`` uses
+        ``1 / (n_features * X.var())`` over the flattened training data, as
+        :class:`sklearn.svm.SVC` does. Ignored by the other kernels.
+
+    reg : float, default=1e-6
+        Ridge regularisation, relative to the mean of the diagonal of
+        ``K_ss``: the ridge added to ``K_ss`` is ``reg * tr(K_ss) / n_s``.
+
+    learn_labels : bool, default=False
+        Also learn the synthetic records' (soft) labels, with the same
+        optimiser and learning rate. They start as the records' one-hot
+        targets and are exposed as ``soft_labels_``; ``fit_resample`` still
+        returns the hard labels of the budget.
+
+    {matching_parameters}
+
+    {random_state}
+
+    verbose : bool or int, default=False
+        Show a progress bar with the current loss.
+
+    Attributes
+    ----------
+    {fitted_attributes}
+
+    {matching_attributes}
+
+    soft_labels_ : ndarray of shape (n_synthetic, n_classes)
+        Only with ``learn_labels=True``: the learned labels of the synthetic
+        records (rows in the order of the output, columns in ``classes_``
+        order), in one-hot units: they start as the one-hot rows of the
+        records' classes.
+
+    See Also
+    --------
+    DistributionMatching : Matches mean embeddings under random networks.
+    RandomSubset : Random real records, the baseline to beat.
+
+    Notes
+    -----
+    One iteration costs ``O(n_s^3 + n_b n_s d)`` for ``n_s`` synthetic
+    records, ``n_b = batch_real * n_classes`` real records and ``d``
+    features, so KIP suits budgets of up to a few thousand records. Before
+    allocating anything, the condenser refuses a problem whose kernel
+    matrices ``K_ss`` and ``K_ts`` hold more than ``2**26`` values (512 MiB in
+    float64; the automatic differentiation keeps several such matrices): use
+    a smaller ``n_per_class`` or ``batch_real``.
+
+    The records are optimised for kernel ridge regression with the chosen
+    kernel. Other learners trained on them may gain less, especially at
+    larger budgets: evaluate with the learners you will use.
+
+    The condensed records are not private by construction: with
+    ``init="real"`` each starts as a real record, and membership inference is
+    known to work on condensed data. Measure leakage before sharing them.
+
+    Examples
+    --------
+    >>> from imblearn.pipeline import make_pipeline
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from sklearn_dc.matching import KernelInducingPoints
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> condenser = KernelInducingPoints(n_per_class=5, n_iter=50, random_state=0)
+    >>> X_syn, y_syn = condenser.fit_resample(StandardScaler().fit_transform(X), y)
+    >>> X_syn.shape, y_syn.tolist()
+    ((10, 30), [0, 0, 0, 0, 0, 1, 1, 1, 1, 1])
+    >>> pipe = make_pipeline(StandardScaler(), condenser, LogisticRegression())
+    >>> pipe.fit(X, y).score(X, y) > 0.9
+    True
+    """
+
+    _parameter_constraints: dict = {
+        **BaseMatching._parameter_constraints,
+        "kernel": [StrOptions(set(KERNELS))],
+        "depth": [Interval(Integral, 0, None, closed="left")],
+        "gamma": [StrOptions({"scale"}), Interval(Real, 0, None, closed="neither")],
+        "reg": [Interval(Real, 0, None, closed="left")],
+        "learn_labels": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        *,
+        n_per_class=10,
+        kernel="ntk",
+        depth=3,
+        gamma="scale",
+        reg=1e-6,
+        learn_labels=False,
+        net="auto",
+        n_iter=1000,
+        lr=0.01,
+        batch_real=128,
+        init="real",
+        bounds=None,
+        device="cpu",
+        random_state=None,
+        verbose=False,
+    ):
+        super().__init__(n_per_class=n_per_class, random_state=random_state)
+        self.kernel = kernel
+        self.depth = depth
+        self.gamma = gamma
+        self.reg = reg
+        self.learn_labels = learn_labels
+        self.net = net
+        self.n_iter = n_iter
+        self.lr = lr
+        self.batch_real = batch_real
+        self.init = init
+        self.bounds = bounds
+        self.device = device
+        self.verbose = verbose
+
+    def _fit_resample(self, X, y):
+        try:
+            X_res, y_res = super()._fit_resample(X, y)
+            labels = self.__dict__.get("_learned_labels")
+        finally:
+            self.__dict__.pop("_learned_labels", None)
+        if labels is not None:
+            soft = labels.detach().cpu().numpy().astype(np.float64)
+            self.soft_labels_ = soft + 1.0 / len(self.classes_)
+        elif hasattr(self, "soft_labels_"):
+            del self.soft_labels_
+        return X_res, y_res
+
+    def _resolve_nets(self, X, n_classes):
+        # Only the random-feature kernel embeds records with a network.
+        if self.kernel != "random_features":
+            return [], []
+        try:
+            return super()._resolve_nets(X, n_classes)
+        except ValueError as exc:
+            raise ValueError(
+                f"{exc} (kernel='random_features' embeds the records with net; "
+                "kernel='ntk', 'nngp' or 'rbf' take records of any shape, "
+                "flattened.)"
+            ) from exc
+
+    def _make_loss(self, X, y, budget, nets, device, generator, rng):
+        n_classes = len(budget)
+        n_synthetic = int(budget.sum())
+        n_batch = self.batch_real * n_classes
+        entries = n_synthetic**2 + n_batch * n_synthetic
+        if entries > MAX_KERNEL_ENTRIES:
+            raise ValueError(
+                f"{type(self).__name__} would build kernel matrices of "
+                f"{n_synthetic} x {n_synthetic} (synthetic) and {n_batch} x "
+                f"{n_synthetic} (real batch x synthetic): {entries} float64 values, "
+                f"{entries * 8 / 2**30:.2f} GiB before automatic differentiation "
+                f"multiplies it; the limit is {MAX_KERNEL_ENTRIES} values "
+                f"({MAX_KERNEL_ENTRIES * 8 / 2**30:.2f} GiB). Use a smaller "
+                "n_per_class or batch_real, or a coreset (e.g. KMeansCentroids) "
+                "for large budgets."
+            )
+        for net in nets:
+            net.requires_grad_(False)
+
+        kernel = self._closed_form_kernel(X)
+        # Real records sorted by class, so a class's rows are one contiguous
+        # block; closed-form kernels read them flattened, in float64.
+        order = np.argsort(y, kind="stable")
+        if kernel is None:
+            real = torch.as_tensor(X[order], dtype=torch.float32, device=device)
+        else:
+            flat = X[order].reshape(len(X), -1)
+            real = torch.as_tensor(flat, dtype=torch.float64, device=device)
+        class_sizes = np.bincount(y, minlength=n_classes)
+        starts = torch.as_tensor(
+            np.concatenate([[0], np.cumsum(class_sizes)[:-1]]), device=device
+        )
+        sizes = torch.as_tensor(class_sizes, dtype=torch.float64, device=device)
+
+        def targets(classes):
+            onehot = np.eye(n_classes)[classes] - 1.0 / n_classes
+            return torch.as_tensor(onehot, dtype=torch.float64, device=device)
+
+        # The batch holds batch_real records of each class in class order.
+        real_targets = targets(np.repeat(np.arange(n_classes), self.batch_real))
+        labels = targets(np.repeat(np.arange(n_classes), budget))
+        if self.learn_labels:
+            labels = labels.float().requires_grad_(True)
+            self._learned_labels = labels
+        eye = torch.eye(n_synthetic, dtype=torch.float64, device=device)
+
+        def loss_fn(synthetic):
+            offsets = torch.rand(
+                n_classes,
+                self.batch_real,
+                generator=generator,
+                device=device,
+                dtype=torch.float64,
+            )
+            rows = starts[:, None] + (offsets * sizes[:, None]).long()
+            batch = real[rows.ravel()]
+            if kernel is None:
+                net = nets[rng.integers(len(nets))] if len(nets) > 1 else nets[0]
+                redraw_weights(net, generator)
+                with torch.no_grad():
+                    features_real = net.embed(batch).flatten(1).double()
+                features = net.embed(synthetic).flatten(1).double()
+                width = features.shape[1]
+                k_ss = features @ features.T / width
+                k_ts = features_real @ features.T / width
+            else:
+                flat_synthetic = synthetic.reshape(n_synthetic, -1).double()
+                both = kernel(torch.cat([batch, flat_synthetic]), flat_synthetic)
+                k_ts, k_ss = both[:n_batch], both[n_batch:]
+            ridge = self.reg * torch.trace(k_ss) / n_synthetic
+            try:
+                alpha = torch.linalg.solve(k_ss + ridge * eye, labels.double())
+            except torch.linalg.LinAlgError as exc:
+                raise ValueError(
+                    f"The synthetic kernel matrix is singular ({exc}); use a larger "
+                    "reg."
+                ) from exc
+            return ((k_ts @ alpha - real_targets) ** 2).mean()
+
+        if self.learn_labels:
+            return loss_fn, [labels]
+        return loss_fn
+
+    def _closed_form_kernel(self, X):
+        """``kernel(X1, X2)`` on flattened records, or None for random features."""
+        if self.kernel in ("ntk", "nngp"):
+            depth, kind = self.depth, self.kernel
+            return lambda X1, X2: relu_network_kernel(X1, X2, depth=depth, kind=kind)
+        if self.kernel == "rbf":
+            if self.gamma == "scale":
+                flat = X.reshape(len(X), -1)
+                variance = float(flat.var())
+                gamma = 1.0 / (flat.shape[1] * variance) if variance > 0 else 1.0
+            else:
+                gamma = float(self.gamma)
+            return lambda X1, X2: rbf_kernel(X1, X2, gamma)
+        return None

@@ -1,0 +1,590 @@
+"""Differentially private distribution matching."""
+
+from __future__ import annotations
+
+import functools
+import math
+import warnings
+from contextlib import contextmanager
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from imblearn.utils import Substitution
+from sklearn.utils import check_array
+from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
+from torch import nn
+
+from ..base import _SHARED_DOCSTRINGS
+from ..nn import redraw_weights
+from ._base import (
+    BaseMatching,
+    _matching_attributes_docstring,
+    _matching_parameters_docstring,
+)
+
+# The shared matching parameters, by name, with this class's defaults; the
+# ones whose meaning changes under differential privacy are written below.
+_SHARED_PARAMETERS = dict(
+    (entry.split(" :", 1)[0], entry)
+    for entry in _matching_parameters_docstring.format(
+        n_iter=200, lr=0.05, batch_real=64
+    ).split("\n\n    ")
+)
+
+_private_parameters_docstring = """n_per_class : int or dict, default=10
+        The condensation budget: an ``int`` gives every class that many
+        synthetic records, a ``dict`` ``{{class_label: int}}`` gives each class
+        its own. Fractions of the class sizes are refused (they would read the
+        private class sizes), and a budget is never capped at the class size:
+        the synthetic records start from noise or public data, so a class may
+        get more synthetic records than it has real ones.
+
+    epsilon : float, default=1.0
+        The privacy budget epsilon of the (epsilon, delta)-differential
+        privacy guarantee; smaller is more private and noisier.
+
+    delta : float, default=1e-5
+        The delta of the guarantee, in (0, 1); take it well below
+        ``1 / n_samples``.
+
+    clip_norm : float, default=1.0
+        Bound on the L2 norm of one record's embedding: larger embeddings are
+        scaled down to it before they are summed (the synthetic records'
+        embeddings are scaled the same way). It sets the sensitivity, so the
+        noise grows with it.
+
+    {net}
+
+    {n_iter}
+
+    {lr}
+
+    batch_real : int, default=64
+        Expected number of real records per class (for balanced classes) at
+        each iteration. Real records are drawn by Poisson sampling from the
+        whole training set, each independently with probability
+        ``q = min(1, batch_real * n_classes / n_samples)``; more records per
+        iteration raise ``q`` and with it the noise needed for the same
+        epsilon.
+
+    init : "noise" or tuple (X_public, y_public), default="noise"
+        Starting point of the synthetic records, which must not depend on the
+        private data: ``"noise"`` draws them from a standard normal
+        distribution (the features are assumed standardised), a tuple gives
+        public labelled records, in the space the condenser sees (after any
+        preprocessing), from which each class's starting records are drawn
+        without replacement (every class needs at least its budget).
+        ``"real"`` and ``"kmeans"`` read private records and are refused.
+
+    bounds : tuple (low, high) or None, default=None
+        Known, public ranges that keep the synthetic records within
+        ``[low, high]`` by clipping (the starting records, and the records
+        after each step); ``low`` and ``high`` are scalars or arrays that
+        broadcast to one record. ``"data"`` (the range of the private data) is
+        refused: the minimum and maximum of private records are not private.
+        ``None`` leaves the records unconstrained.
+
+    {device}""".rstrip()
+
+_private_attributes_docstring = """epsilon_ : float
+        The epsilon actually spent, computed by an opacus ``RDPAccountant``
+        from the steps run, ``sample_rate_`` and ``noise_multiplier_``; at most
+        ``epsilon`` (0 when ``n_iter=0``).
+
+    delta_ : float
+        The delta of the guarantee.
+
+    noise_multiplier_ : float
+        Standard deviation of the Gaussian noise relative to the sensitivity
+        (``sqrt(2) * clip_norm``), from opacus's ``get_noise_multiplier``.
+
+    sample_rate_ : float
+        Poisson sampling rate ``q`` of the real records.""".rstrip()
+
+
+def _import_opacus():
+    """The opacus accountant tools, imported when a fit needs them."""
+    try:
+        from opacus.accountants import RDPAccountant
+        from opacus.accountants.utils import get_noise_multiplier
+    except ImportError as exc:
+        raise ImportError(
+            "PrivateDistributionMatching needs opacus for its privacy accountant; "
+            "install it with `pip install sklearn-dc[privacy]` (or "
+            "`pip install opacus`)."
+        ) from exc
+    return RDPAccountant, get_noise_multiplier
+
+
+@contextmanager
+def _quiet_alpha_range():
+    """Silence opacus's note that the RDP bound is loose at extreme epsilons.
+
+    It fires when the best RDP order is the smallest or the largest one tried
+    (very large or very small epsilons per step): the epsilon reported is then
+    an over-estimate, which errs on the safe side.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore",
+            message="Optimal order is the (smallest|largest) alpha",
+            category=UserWarning,
+        )
+        yield
+
+
+@functools.lru_cache(maxsize=128)
+def _calibrate(get_noise_multiplier, epsilon, delta, sample_rate, steps):
+    """opacus's noise multiplier for these settings, remembered across fits.
+
+    The search is pure but takes seconds at sample rates below 1; grid searches
+    and cross-validation refit with the same settings many times.
+    """
+    with _quiet_alpha_range():
+        return float(
+            get_noise_multiplier(
+                target_epsilon=epsilon,
+                target_delta=delta,
+                sample_rate=sample_rate,
+                steps=steps,
+                accountant="rdp",
+            )
+        )
+
+
+def _clip_rows(embedded, clip_norm):
+    """Scale each row of ``embedded`` down to L2 norm at most ``clip_norm``."""
+    norms = torch.linalg.vector_norm(embedded, dim=1, keepdim=True)
+    return embedded * torch.clamp(clip_norm / norms.clamp_min(1e-12), max=1.0)
+
+
+def _clipped_class_sums(embedded, labels, n_classes, clip_norm):
+    """Per-class sums of clipped embeddings, with a count column.
+
+    Each record contributes the row ``(clip(e_i), clip_norm)`` to the row of
+    its class, so one record moves the returned ``(n_classes, d + 1)`` matrix
+    by at most ``sqrt(2) * clip_norm`` in Frobenius norm. The last column is
+    ``clip_norm`` times the number of records of each class.
+    """
+    contributions = torch.cat(
+        [
+            _clip_rows(embedded, clip_norm),
+            torch.full_like(embedded[:, :1], clip_norm),
+        ],
+        dim=1,
+    )
+    sums = torch.zeros(
+        n_classes,
+        contributions.shape[1],
+        dtype=contributions.dtype,
+        device=contributions.device,
+    )
+    return sums.index_add_(0, labels, contributions)
+
+
+def _noisy_class_sums(embedded, labels, n_classes, clip_norm, noise_std, generator):
+    """The released matrix: clipped per-class sums and counts, plus noise.
+
+    Gaussian noise of standard deviation ``noise_std`` is added to every entry
+    of :func:`_clipped_class_sums`, whose sensitivity to adding or removing
+    one record is ``sqrt(2) * clip_norm``.
+    """
+    sums = _clipped_class_sums(embedded, labels, n_classes, clip_norm)
+    noise = torch.randn(
+        sums.shape, generator=generator, device=sums.device, dtype=sums.dtype
+    )
+    return sums + noise_std * noise
+
+
+@Substitution(
+    **_SHARED_DOCSTRINGS,
+    private_parameters=_private_parameters_docstring.format(**_SHARED_PARAMETERS),
+    matching_attributes=_matching_attributes_docstring,
+    private_attributes=_private_attributes_docstring,
+)
+class PrivateDistributionMatching(BaseMatching):
+    """Distribution matching with (epsilon, delta)-differential privacy (DP-DM).
+
+    The synthetic records are learned as in :class:`DistributionMatching`, but
+    the real data are only seen through a Gaussian mechanism: at every
+    iteration the network gets fresh random weights, real records are drawn by
+    Poisson sampling from the whole training set, each record's embedding is
+    clipped to L2 norm ``clip_norm``, the clipped embeddings and the record
+    counts are summed per class, and Gaussian noise is added to the sums. The
+    synthetic records, which start from noise (or public data), are moved so
+    that their per-class mean embeddings match the noisy real ones. An opacus
+    RDP accountant sets the noise for the requested ``(epsilon, delta)`` and
+    reports the epsilon spent.
+
+    Requires opacus (``pip install sklearn-dc[privacy]``). Scale the features
+    with statistics that are not private (see Notes).
+
+    Parameters
+    ----------
+    {private_parameters}
+
+    {random_state}
+
+    verbose : bool or int, default=False
+        Show a progress bar with the current loss.
+
+    Attributes
+    ----------
+    {fitted_attributes}
+
+    {matching_attributes}
+
+    {private_attributes}
+
+    See Also
+    --------
+    DistributionMatching : The same method without privacy.
+    RandomSubset : Random real records, the (non-private) baseline.
+
+    Notes
+    -----
+    **Mechanism.** Let ``n`` be the number of training records, ``C =
+    clip_norm`` and ``q = min(1, batch_real * n_classes / n)``. Each iteration
+    draws network weights (independent of the data), includes every real
+    record independently with probability ``q``, and computes the
+    ``(n_classes, d + 1)`` matrix whose row ``k`` is the sum over the sampled
+    records of class ``k`` of ``(clip(e_i), C)``, where ``e_i`` is the
+    record's ``d``-dimensional embedding and ``clip`` scales it to norm at most
+    ``C``. The last column thus holds ``C`` times the class counts: the counts
+    are released through the same mechanism rather than read exactly. Adding
+    or removing one record changes one row by a vector of norm at most ``S =
+    sqrt(2) * C`` (its label is treated as part of the record), so Gaussian
+    noise of standard deviation ``noise_multiplier_ * S`` is added to every
+    entry. This is the sampled Gaussian mechanism analysed by opacus's RDP
+    accountant; ``noise_multiplier_`` is chosen with
+    ``opacus.accountants.utils.get_noise_multiplier`` for ``n_iter`` steps at
+    sample rate ``q``. Everything after the release is post-processing: the
+    noisy real mean of class ``k`` is its noisy embedding sum divided by its
+    noisy count (the noisy count divided by ``C``, floored at 1), and the loss
+    is the squared distance to the mean of the synthetic records' clipped
+    embeddings, summed over classes, minimised by Adam as in distribution
+    matching. The synthetic records start from a standard normal draw or from
+    public records, never from private ones, and the budget does not read the
+    class sizes.
+
+    **Guarantee.** The returned records and every fitted attribute are
+    ``(epsilon_, delta)``-differentially private with respect to adding or
+    removing one training record (replacing a record is two such changes:
+    by group privacy, ``(2 epsilon_, (1 + exp(epsilon_)) delta)``). Treated
+    as public: the set of class labels, the shape of a record, the
+    parameters, any public data given, and the number of records ``n``: the
+    guarantee is that of the mechanism at sample rate ``q``, which is
+    computed from ``n`` and published as ``sample_rate_`` (as in opacus's
+    DP-SGD, whose sample rate is the batch size over the data set size).
+
+    The noise multiplier grows with ``n_iter`` and ``q``: on small data sets
+    with a small epsilon, fewer iterations or a smaller ``batch_real`` often
+    give better records than the defaults.
+
+    **Not covered.** The guarantee is about the data the condenser receives.
+    Preprocessing fitted on the private data is outside it: a
+    ``StandardScaler`` fitted on the private records (including one placed
+    before the condenser in a pipeline) publishes their means and standard
+    deviations through the scale of the output, and an imputer or encoder
+    fitted on them leaks similarly. Fit preprocessing on public data, or
+    scale with known clinical ranges. The guarantee also assumes that records
+    are independent patients (group privacy applies to patients with several
+    records) and does not cover floating-point side channels of the Gaussian
+    sampler.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from sklearn_dc.matching import PrivateDistributionMatching
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> X = StandardScaler().fit_transform(X)  # in practice: fit on public data
+    >>> condenser = PrivateDistributionMatching(
+    ...     n_per_class=5, epsilon=10.0, n_iter=50, random_state=0
+    ... )
+    >>> X_syn, y_syn = condenser.fit_resample(X, y)
+    >>> X_syn.shape, y_syn.tolist()
+    ((10, 30), [0, 0, 0, 0, 0, 1, 1, 1, 1, 1])
+    >>> bool(condenser.epsilon_ <= 10.0), condenser.delta_
+    (True, 1e-05)
+    >>> LogisticRegression().fit(X_syn, y_syn).score(X, y) > 0.8
+    True
+    """
+
+    _parameter_constraints: dict = {
+        **BaseMatching._parameter_constraints,
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "delta": [Interval(Real, 0, 1, closed="neither")],
+        "clip_norm": [Interval(Real, 0, None, closed="neither")],
+        # "real", "kmeans", "data" and fractions pass validation so that
+        # fitting can explain why they are refused.
+        "n_per_class": [
+            Interval(Integral, 1, None, closed="left"),
+            Interval(RealNotInt, 0, 1, closed="right"),
+            dict,
+        ],
+        "init": [StrOptions({"noise", "real", "kmeans"}), tuple],
+        "bounds": [StrOptions({"data"}), tuple, None],
+    }
+
+    def __init__(
+        self,
+        *,
+        n_per_class=10,
+        epsilon=1.0,
+        delta=1e-5,
+        clip_norm=1.0,
+        net="auto",
+        n_iter=200,
+        lr=0.05,
+        batch_real=64,
+        init="noise",
+        bounds=None,
+        device="cpu",
+        random_state=None,
+        verbose=False,
+    ):
+        super().__init__(n_per_class=n_per_class, random_state=random_state)
+        self.epsilon = epsilon
+        self.delta = delta
+        self.clip_norm = clip_norm
+        self.net = net
+        self.n_iter = n_iter
+        self.lr = lr
+        self.batch_real = batch_real
+        self.init = init
+        self.bounds = bounds
+        self.device = device
+        self.verbose = verbose
+
+    def _resolve_budget(self, class_counts):
+        if not isinstance(self.n_per_class, Integral | dict):
+            raise ValueError(
+                f"{type(self).__name__} needs n_per_class as an int or a dict of "
+                f"ints; got the fraction {self.n_per_class!r}. A fraction of each "
+                "class reads the private class sizes; give the number of "
+                "synthetic records per class instead."
+            )
+        # Never capped: the class sizes are private and no real record is
+        # needed, so the base class resolves ints and dicts against no limit.
+        no_limit = np.full(len(class_counts), np.iinfo(np.int64).max)
+        return super()._resolve_budget(no_limit)
+
+    def _fit_resample(self, X, y):
+        accountant_tools = _import_opacus()
+        if isinstance(self.init, str) and self.init != "noise":
+            raise ValueError(
+                f"init={self.init!r} starts the synthetic records from private "
+                "records, which the privacy guarantee does not cover. Use "
+                "init='noise' or init=(X_public, y_public) with public records."
+            )
+        if isinstance(self.bounds, str):
+            raise ValueError(
+                "bounds='data' clips the synthetic records to the minimum and "
+                "maximum of the private data, which are not private. Give known "
+                "public ranges as bounds=(low, high), or bounds=None."
+            )
+        # Check public data and ranges before the accountant's search.
+        if isinstance(self.init, tuple):
+            _check_public(self.init, X.shape[1:])
+        if isinstance(self.bounds, tuple):
+            _check_bounds(self.bounds, X.shape[1:])
+        self._accountant_tools = accountant_tools
+        try:
+            X_res, y_res = super()._fit_resample(X, y)
+            # Recomputed from the releases actually made.
+            with _quiet_alpha_range():
+                self.epsilon_ = float(self._accountant.get_epsilon(delta=self.delta))
+        finally:
+            del self._accountant_tools
+            self.__dict__.pop("_accountant", None)
+        return X_res, y_res
+
+    def _noise_multiplier(self, sample_rate):
+        """The noise multiplier reaching ``(epsilon, delta)`` in ``n_iter`` steps."""
+        accountant_cls, get_noise_multiplier = self._accountant_tools
+        try:
+            return _calibrate(
+                get_noise_multiplier,
+                float(self.epsilon),
+                float(self.delta),
+                float(sample_rate),
+                int(self.n_iter),
+            )
+        except ValueError as exc:
+            accountant = accountant_cls()
+            accountant.history = [(1e6, sample_rate, self.n_iter)]
+            with _quiet_alpha_range():
+                floor = accountant.get_epsilon(delta=self.delta)
+            raise ValueError(
+                f"The RDP accountant cannot reach epsilon={self.epsilon} at "
+                f"delta={self.delta} in n_iter={self.n_iter} steps at sample rate "
+                f"{sample_rate:.3g}: even a noise multiplier of 1e6 spends epsilon "
+                f"{floor:.3g}. Ask for a larger epsilon (above {floor:.3g}) or a "
+                "larger delta; fewer iterations (n_iter) or a smaller batch_real "
+                "(a lower sample rate) reduce the noise needed, but cannot go "
+                f"below that floor. (opacus: {exc})"
+            ) from exc
+
+    def _make_loss(self, X, y, budget, nets, device, generator, rng):
+        n_classes = len(budget)
+        for net in nets:
+            batch_norms = [
+                type(m).__name__
+                for m in net.modules()
+                if isinstance(m, nn.modules.batchnorm._BatchNorm)
+            ]
+            if batch_norms:
+                raise ValueError(
+                    f"{type(self).__name__} cannot use a network with batch "
+                    f"normalisation ({', '.join(batch_norms)} in "
+                    f"{type(net).__name__}): it mixes the records of a batch, so "
+                    "one record's influence is no longer bounded by clipping. Use "
+                    "a network without it (those of sklearn_dc.nn have none) or "
+                    "replace it with GroupNorm / LayerNorm."
+                )
+            net.requires_grad_(False)
+
+        n_samples = len(X)
+        sample_rate = min(1.0, self.batch_real * n_classes / n_samples)
+        if self.n_iter > 0:
+            noise_multiplier = self._noise_multiplier(sample_rate)
+        else:
+            noise_multiplier = 0.0  # nothing is released
+        self._accountant = accountant = self._accountant_tools[0]()
+        self.noise_multiplier_ = noise_multiplier
+        self.sample_rate_ = sample_rate
+        self.delta_ = float(self.delta)
+        clip_norm = float(self.clip_norm)
+        noise_std = noise_multiplier * math.sqrt(2.0) * clip_norm
+
+        real = torch.tensor(X, dtype=torch.float32, device=device)
+        labels = torch.as_tensor(y, device=device)
+        synthetic_labels = torch.as_tensor(
+            np.repeat(np.arange(n_classes), budget), device=device
+        )
+        budget_t = torch.as_tensor(budget, dtype=torch.float32, device=device)
+
+        def loss_fn(synthetic):
+            net = nets[rng.integers(len(nets))] if len(nets) > 1 else nets[0]
+            redraw_weights(net, generator)
+            # The synthetic records' embeddings are clipped like the real ones,
+            # so that like is compared with like.
+            embedded = net.embed(synthetic)
+            synthetic_sums = _clipped_class_sums(
+                embedded, synthetic_labels, n_classes, clip_norm
+            )
+            synthetic_mean = synthetic_sums[:, :-1] / budget_t[:, None]
+            # Poisson sampling over the whole training set, as the accountant
+            # assumes.
+            draws = torch.rand(n_samples, generator=generator, device=device)
+            sampled = torch.nonzero(draws < sample_rate).squeeze(1)
+            with torch.no_grad():
+                if len(sampled):
+                    embedded_real = net.embed(real[sampled])
+                else:
+                    embedded_real = embedded.new_zeros((0, embedded.shape[1]))
+                sums = _noisy_class_sums(
+                    embedded_real,
+                    labels[sampled],
+                    n_classes,
+                    clip_norm,
+                    noise_std,
+                    generator,
+                )
+                accountant.step(
+                    noise_multiplier=noise_multiplier, sample_rate=sample_rate
+                )
+                # Post-processing of the release: noisy sum over noisy count.
+                counts = (sums[:, -1:] / clip_norm).clamp_min(1.0)
+                real_mean = sums[:, :-1] / counts
+            return ((real_mean - synthetic_mean) ** 2).sum()
+
+        return loss_fn
+
+    def _initial_records(self, X, y, budget, rng):
+        shape = X.shape[1:]
+        if isinstance(self.init, str):
+            # Standard normal, not the data's mean and spread.
+            records = rng.standard_normal((budget.sum(), *shape))
+        else:
+            records = self._public_records(budget, shape, rng)
+        if self.bounds is not None:
+            records = np.clip(records, *_check_bounds(self.bounds, shape))
+        return records
+
+    def _public_records(self, budget, shape, rng):
+        """Each class's starting records, drawn from ``init=(X_public, y_public)``."""
+        X_public, y_public = _check_public(self.init, shape)
+        parts = []
+        for label, n in zip(self.classes_, budget, strict=True):
+            rows = np.flatnonzero(y_public == label)
+            if len(rows) < n:
+                raise ValueError(
+                    f"init=(X_public, y_public) has {len(rows)} public records of "
+                    f"class {label!r}, fewer than its budget of {n}; give more "
+                    "public records or a smaller n_per_class."
+                )
+            parts.append(X_public[rng.choice(rows, size=n, replace=False)])
+        return np.concatenate(parts)
+
+    def _make_projection(self, X, device):
+        if self.bounds is None:
+            return None
+        low, high = _check_bounds(self.bounds, X.shape[1:])
+        low = torch.as_tensor(low, dtype=torch.float32, device=device)
+        high = torch.as_tensor(high, dtype=torch.float32, device=device)
+
+        @torch.no_grad()
+        def project(synthetic):
+            torch.clamp_(synthetic, low, high)
+
+        return project
+
+
+def _check_public(init, shape):
+    """Validate ``init=(X_public, y_public)``."""
+    if len(init) != 2:
+        raise ValueError(
+            "init as a tuple must be (X_public, y_public): public records and "
+            f"their labels; got a tuple of length {len(init)}."
+        )
+    X_public = check_array(
+        init[0], allow_nd=True, dtype=[np.float64, np.float32], input_name="X_public"
+    )
+    y_public = np.asarray(init[1])
+    if X_public.shape[1:] != shape:
+        raise ValueError(
+            f"init=(X_public, y_public) has records of shape {X_public.shape[1:]}; "
+            f"the training records have shape {shape}."
+        )
+    if y_public.shape != (len(X_public),):
+        raise ValueError(
+            f"init=(X_public, y_public) needs one label per public record; got "
+            f"labels of shape {y_public.shape} for {len(X_public)} records."
+        )
+    return X_public, y_public
+
+
+def _check_bounds(bounds, shape):
+    """Validate ``bounds=(low, high)`` and broadcast it to one record."""
+    if len(bounds) != 2:
+        raise ValueError(
+            "bounds as a tuple must be (low, high), public ranges of the "
+            f"features; got a tuple of length {len(bounds)}."
+        )
+    try:
+        low, high = (
+            np.broadcast_to(np.asarray(b, dtype=np.float64), shape).copy()
+            for b in bounds
+        )
+    except ValueError as exc:
+        raise ValueError(
+            f"bounds=(low, high) must be scalars or arrays that broadcast to one "
+            f"record, of shape {shape} ({exc})."
+        ) from exc
+    if not (low <= high).all():
+        raise ValueError("bounds=(low, high) needs low <= high everywhere.")
+    return low, high

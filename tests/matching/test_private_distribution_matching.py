@@ -1,0 +1,320 @@
+"""Private distribution matching: calibrated noise, bounded influence, no leaks."""
+
+import math
+import sys
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from sklearn.linear_model import LogisticRegression
+from sklearn.utils._param_validation import InvalidParameterError
+from torch import nn
+
+from sklearn_dc import DistributionMatching, RandomSubset
+from sklearn_dc.base import BudgetWarning
+from sklearn_dc.matching import PrivateDistributionMatching
+from sklearn_dc.matching._private_distribution_matching import (
+    _clipped_class_sums,
+    _noisy_class_sums,
+)
+
+pytest.importorskip("opacus")
+
+
+# One sub-sampled setting shared by several tests: opacus's search for its
+# noise multiplier takes seconds and is remembered across fits.
+SUBSAMPLED = dict(epsilon=2.0, delta=1e-4, n_iter=10, batch_real=20)
+
+
+def test_noise_multiplier_is_opacus_calibration(three_class_table):
+    from opacus.accountants import RDPAccountant
+    from opacus.accountants.utils import get_noise_multiplier
+
+    X, y = three_class_table  # 300 records, 3 classes
+    condenser = PrivateDistributionMatching(random_state=0, **SUBSAMPLED)
+    condenser.fit_resample(X, y)
+    assert condenser.sample_rate_ == pytest.approx(20 * 3 / 300)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Optimal order")
+        expected = get_noise_multiplier(
+            target_epsilon=2.0,
+            target_delta=1e-4,
+            sample_rate=0.2,
+            steps=10,
+            accountant="rdp",
+        )
+        # The calibration is tight: 10% less noise would overspend.
+        accountant = RDPAccountant()
+        accountant.history = [(0.9 * expected, 0.2, 10)]
+        assert accountant.get_epsilon(delta=1e-4) > 2.0
+    assert condenser.noise_multiplier_ == pytest.approx(expected, rel=1e-12)
+    assert 0.97 * 2.0 < condenser.epsilon_ <= 2.0
+    assert condenser.delta_ == 1e-4
+
+
+@pytest.mark.parametrize(
+    "epsilon, delta, n_iter, batch_real",
+    [
+        (0.5, 1e-5, 5, 200),
+        (1.0, 1e-5, 30, 200),
+        (8.0, 1e-3, 12, 200),
+        (3.0, 1e-6, 1, 100),
+    ],
+)
+def test_epsilon_spent_is_within_budget(epsilon, delta, n_iter, batch_real):
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(200, 4)), np.repeat([0, 1], 100)
+    condenser = PrivateDistributionMatching(
+        n_per_class=2,
+        epsilon=epsilon,
+        delta=delta,
+        n_iter=n_iter,
+        batch_real=batch_real,
+        random_state=0,
+    )
+    condenser.fit_resample(X, y)
+    assert condenser.sample_rate_ == min(1.0, batch_real * 2 / 200)
+    assert condenser.epsilon_ <= epsilon
+    assert condenser.epsilon_ > 0.97 * epsilon  # the budget is used, not wasted
+    assert condenser.delta_ == delta
+
+
+def test_clipping_bounds_one_records_influence():
+    rng = np.random.default_rng(0)
+    embedded = torch.as_tensor(rng.normal(size=(50, 8)) * 3, dtype=torch.float32)
+    labels = torch.as_tensor(rng.integers(0, 3, size=50))
+    clip = 0.7
+    sums = _clipped_class_sums(embedded, labels, 3, clip)
+    # The count column is clip_norm times the class counts.
+    counts = torch.bincount(labels, minlength=3).float()
+    torch.testing.assert_close(sums[:, -1], clip * counts)
+    for huge in (1e6, -1e9):
+        changed = embedded.clone()
+        changed[7] = huge
+        delta = _clipped_class_sums(changed, labels, 3, clip) - sums
+        # Only the record's own class moves, by at most twice the bound
+        # (replacement); removal moves it by at most sqrt(2) * clip_norm.
+        assert delta[[c for c in range(3) if c != labels[7]]].abs().max() == 0
+        assert torch.linalg.norm(delta) <= 2 * clip + 1e-5
+    kept = torch.arange(50) != 7
+    removed = _clipped_class_sums(embedded[kept], labels[kept], 3, clip) - sums
+    assert torch.linalg.norm(removed) == pytest.approx(math.sqrt(2) * clip, rel=1e-5)
+
+
+def test_release_adds_noise_of_the_requested_scale():
+    embedded = torch.zeros(0, 20_000)
+    generator = torch.Generator().manual_seed(0)
+    sums = _noisy_class_sums(
+        embedded, torch.zeros(0, dtype=torch.long), 2, 1.0, 0.3, generator
+    )
+    assert sums.shape == (2, 20_001)
+    assert sums.std().item() == pytest.approx(0.3, rel=0.02)
+    assert abs(sums.mean().item()) < 0.01
+
+
+def test_noise_is_calibrated_to_the_sensitivity():
+    # A network that embeds everything at 0: the real class means are pure
+    # noise, N(0, (sigma * sqrt(2) * clip_norm)^2) over about n_c records.
+    d, n_c, clip = 2000, 100, 0.5
+
+    class Zero(nn.Module):
+        def __init__(self, n_features, n_classes):
+            super().__init__()
+            self.layer = nn.Linear(n_features, d)
+
+        def embed(self, x):
+            return 0 * self.layer(x)
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(2 * n_c, 3)), np.repeat([0, 1], n_c)
+    condenser = PrivateDistributionMatching(
+        net=Zero, epsilon=3.0, n_iter=20, batch_real=n_c, clip_norm=clip, random_state=0
+    )
+    condenser.fit_resample(X, y)
+    assert condenser.sample_rate_ == 1.0
+    sigma = condenser.noise_multiplier_
+    expected = 2 * d * 2 * (sigma * clip) ** 2 / n_c**2
+    assert condenser.loss_history_.mean() == pytest.approx(expected, rel=0.1)
+
+
+def test_whole_training_set_is_poisson_sampled(three_class_table):
+    X, y = three_class_table
+    sizes = []
+
+    class Recording(nn.Module):
+        def __init__(self, n_features, n_classes):
+            super().__init__()
+            self.layer = nn.Linear(n_features, 8)
+
+        def embed(self, x):
+            sizes.append(len(x))
+            return self.layer(x)
+
+    condenser = PrivateDistributionMatching(
+        net=Recording, n_per_class=2, random_state=0, **SUBSAMPLED
+    )
+    condenser.fit_resample(X, y)
+    assert condenser.sample_rate_ == pytest.approx(0.2)
+    real = np.array(sizes[1::2])  # synthetic batch, then the sampled real one
+    assert len(real) == 10 and (np.array(sizes[::2]) == 6).all()
+    # Binomial(300, 0.2) batch sizes: mean 60, they vary.
+    assert 52 < real.mean() < 68 and real.std() > 2
+
+
+def test_learns_with_little_noise_on_digits(digits_split):
+    X_train, y_train, X_test, y_test = digits_split
+
+    def accuracy(condenser, seeds):
+        scores = []
+        for seed in seeds:
+            X_res, y_res = condenser.set_params(random_state=seed).fit_resample(
+                X_train, y_train
+            )
+            clf = LogisticRegression(max_iter=500).fit(X_res, y_res)
+            scores.append(clf.score(X_test, y_test))
+        return np.mean(scores)
+
+    private = PrivateDistributionMatching(
+        n_per_class=1, epsilon=1e6, n_iter=60, batch_real=16
+    )
+    random = accuracy(RandomSubset(n_per_class=1), range(3))
+    assert accuracy(private, [0]) >= random + 0.15
+    assert private.epsilon_ <= 1e6
+    history = private.loss_history_
+    assert history[-10:].mean() < 0.5 * history[:10].mean()
+
+
+def test_start_does_not_depend_on_the_private_data():
+    rng = np.random.default_rng(0)
+    X_a, X_b = rng.normal(size=(60, 5)), 10 + 5 * rng.normal(size=(60, 5))
+    y = np.repeat([0, 1], 30)
+    condenser = PrivateDistributionMatching(n_per_class=50, n_iter=0, random_state=3)
+    start_a, _ = condenser.fit_resample(X_a, y)
+    start_b, _ = condenser.fit_resample(X_b, y)
+    np.testing.assert_array_equal(start_a, start_b)
+    # Standard normal, not the mean and spread of the data.
+    assert abs(start_a.mean()) < 0.2 and 0.8 < start_a.std() < 1.2
+    assert condenser.epsilon_ == 0.0 and condenser.noise_multiplier_ == 0.0
+    # The non-private "noise" start uses the data's statistics.
+    leaky, _ = DistributionMatching(
+        n_per_class=5, n_iter=0, init="noise", random_state=3
+    ).fit_resample(X_b, y)
+    assert leaky.mean() > 5
+
+
+def test_public_records_as_start_and_bounds(three_class_table):
+    X, y = three_class_table
+    rng = np.random.default_rng(1)
+    X_public = rng.normal(size=(30, X.shape[1]))
+    y_public = np.repeat([0, 1, 2], 10)
+    condenser = PrivateDistributionMatching(
+        n_per_class=3, n_iter=0, init=(X_public, y_public), random_state=0
+    )
+    start, labels = condenser.fit_resample(X, y)
+    for row, label in zip(start, labels, strict=True):
+        matches = np.flatnonzero((np.abs(X_public - row) < 1e-6).all(axis=1))
+        assert len(matches) == 1 and y_public[matches[0]] == label
+    with pytest.raises(ValueError, match="fewer than its budget"):
+        condenser.set_params(n_per_class=11).fit_resample(X, y)
+    bounded, _ = PrivateDistributionMatching(
+        n_per_class=3,
+        n_iter=20,
+        lr=0.5,
+        epsilon=20.0,
+        batch_real=100,
+        bounds=(-0.5, np.linspace(0.1, 0.6, X.shape[1])),
+        random_state=0,
+    ).fit_resample(X, y)
+    assert bounded.min() >= -0.5 - 1e-6
+    assert (bounded <= np.linspace(0.1, 0.6, X.shape[1]) + 1e-6).all()
+
+
+def test_budget_needs_no_real_records_and_reads_no_class_size(three_class_table):
+    X, y = three_class_table  # the smallest class has about 60 records
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", BudgetWarning)
+        condenser = PrivateDistributionMatching(
+            n_per_class={0: 2, 1: 3, 2: 100},
+            n_iter=2,
+            epsilon=20.0,
+            batch_real=100,
+            random_state=0,
+        )
+        X_res, y_res = condenser.fit_resample(X, y)
+    assert np.bincount(y_res).tolist() == [2, 3, 100]
+    assert condenser.n_per_class_ == {0: 2, 1: 3, 2: 100}
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"n_per_class": 0.5}, "fraction.*private class sizes"),
+        ({"bounds": "data"}, "bounds='data'.*not private"),
+        ({"init": "real"}, "init='real'.*init='noise'"),
+        ({"init": "kmeans"}, "init='kmeans'"),
+        ({"bounds": (1.0, 0.0)}, "low <= high"),
+        ({"bounds": (0.0, np.ones(3))}, "broadcast"),
+        ({"init": (np.zeros((4, 3)), [0, 1, 2, 0])}, "shape"),
+    ],
+)
+def test_leaky_or_bad_options_are_refused(params, match, three_class_table):
+    X, y = three_class_table
+    with pytest.raises(ValueError, match=match):
+        PrivateDistributionMatching(n_iter=1, **params).fit_resample(X, y)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"epsilon": 0},
+        {"epsilon": -1.0},
+        {"delta": 0},
+        {"delta": 1.0},
+        {"clip_norm": 0},
+        {"init": "zeros"},
+    ],
+)
+def test_invalid_parameters_are_refused(params, three_class_table):
+    X, y = three_class_table
+    with pytest.raises(InvalidParameterError):
+        PrivateDistributionMatching(**params).fit_resample(X, y)
+
+
+def test_unreachable_epsilon_says_what_would_work(three_class_table):
+    X, y = three_class_table
+    with pytest.raises(ValueError, match=r"cannot reach epsilon=0.01.*larger epsilon"):
+        PrivateDistributionMatching(epsilon=0.01, n_iter=5).fit_resample(X, y)
+
+
+def test_batch_norm_is_refused(three_class_table):
+    X, y = three_class_table
+
+    class WithBatchNorm(nn.Module):
+        def __init__(self, n_features, n_classes):
+            super().__init__()
+            self.body = nn.Sequential(nn.Linear(n_features, 8), nn.BatchNorm1d(8))
+
+        def embed(self, x):
+            return self.body(x)
+
+    with pytest.raises(ValueError, match="BatchNorm1d.*mixes the records"):
+        PrivateDistributionMatching(net=WithBatchNorm, n_iter=1).fit_resample(X, y)
+
+
+def test_missing_opacus_names_the_extra(monkeypatch, three_class_table):
+    X, y = three_class_table
+    for name in ("opacus", "opacus.accountants", "opacus.accountants.utils"):
+        monkeypatch.setitem(sys.modules, name, None)
+    with pytest.raises(ImportError, match=r"pip install sklearn-dc\[privacy\]"):
+        PrivateDistributionMatching(n_iter=1).fit_resample(X, y)
+
+
+def test_same_seed_same_records(three_class_table):
+    X, y = three_class_table
+    condenser = PrivateDistributionMatching(n_per_class=2, random_state=0, **SUBSAMPLED)
+    first, _ = condenser.fit_resample(X, y)
+    again, _ = condenser.fit_resample(X, y)
+    np.testing.assert_array_equal(first, again)
+    other, _ = condenser.set_params(random_state=1).fit_resample(X, y)
+    assert not np.allclose(first, other)
