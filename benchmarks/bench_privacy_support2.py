@@ -213,7 +213,7 @@ def _plot(runs, learners, path):
     means = runs.groupby("method", sort=False)[
         ["utility", "MIA AUC distance", "MIA AUC classifier"]
     ].mean()
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4), sharey=True)
     full = means.loc["full data", "utility"]
     for ax, attack in zip(axes, ["distance", "classifier"], strict=True):
         for method, row in means.drop(index="full data").iterrows():
@@ -222,7 +222,7 @@ def _plot(runs, learners, path):
         ax.axvline(0.5, color="grey", ls=":")
         ax.set_xlabel(f"membership-inference AUC ({attack} attack)")
     axes[0].set_ylabel("ROC-AUC (mean of learners)")
-    axes[1].legend(fontsize="small", loc="lower right")
+    axes[1].legend(fontsize="small", loc="center left", bbox_to_anchor=(1.02, 0.5))
     fig.suptitle("SUPPORT2, 50 records per class: utility vs leakage")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
