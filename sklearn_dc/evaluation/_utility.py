@@ -12,6 +12,7 @@ from sklearn.base import clone
 from sklearn.ensemble import GradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import get_scorer
+from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.multiclass import type_of_target
@@ -30,7 +31,8 @@ FULL_DATA = "full data"
 def default_learners(ndim: int = 2) -> dict:
     """The learners trained on every condensed set, for records of ``ndim - 1`` dims.
 
-    Tables (``ndim=2``): logistic regression and gradient boosting. Time series
+    Tables (``ndim=2``): logistic regression, gradient boosting and a
+    multilayer perceptron (scikit-learn's, one hidden layer). Time series
     (``ndim=3``): the same two on per-channel summaries over time
     (:class:`~sklearn_dc.preprocessing.SeriesSummary`), and the TCN, GRU, LSTM
     and transformer networks trained with :class:`~sklearn_dc.nn.NetClassifier`
@@ -55,6 +57,7 @@ def default_learners(ndim: int = 2) -> dict:
         return {
             "logistic regression": LogisticRegression(max_iter=2000),
             "gradient boosting": GradientBoostingClassifier(),
+            "MLP": MLPClassifier(max_iter=1000),
         }
     if ndim == 3:
         return {
