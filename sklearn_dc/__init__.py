@@ -10,6 +10,7 @@ from .matching import (
     KernelInducingPoints,
     PrivateDistributionMatching,
 )
+from .tabular import TabularCondenser
 
 __version__ = "0.1.0.dev0"
 
@@ -21,5 +22,6 @@ __all__ = [
     "KernelInducingPoints",
     "PrivateDistributionMatching",
     "RandomSubset",
+    "TabularCondenser",
     "__version__",
 ]

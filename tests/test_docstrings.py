@@ -10,7 +10,11 @@ import sklearn_dc
 from .conftest import all_condensers
 
 
-@pytest.mark.parametrize("condenser", all_condensers(), ids=lambda c: type(c).__name__)
+@pytest.mark.parametrize(
+    "condenser",
+    [*all_condensers(), sklearn_dc.TabularCondenser()],
+    ids=lambda c: type(c).__name__,
+)
 def test_every_parameter_is_documented(condenser):
     doc = type(condenser).__doc__
     section = doc.split("Parameters\n    ----------")[1].split("Attributes\n")[0]
