@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+import warnings
+from pathlib import Path
 
 # The demo's data sets: description, default budgets and DM iterations.
 _DEMO_DATA = {
@@ -113,6 +115,140 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+# --method names of `sklearn-dc condense`, with the condenser each builds.
+_METHODS = {
+    "random": "RandomSubset",
+    "herding": "Herding",
+    "kcenter": "KCenterGreedy",
+    "kmeans": "KMeansCentroids",
+    "dm": "DistributionMatching",
+    "kip": "KernelInducingPoints",
+    "dp-dm": "PrivateDistributionMatching",
+}
+
+
+class _InputError(Exception):
+    """Bad input from the user: printed without a traceback, exit status 2."""
+
+
+def _read_table(path: Path, sep: str, encoding: str):
+    import pandas as pd
+
+    if not path.is_file():
+        raise _InputError(f"{path}: no such file.")
+    try:
+        table = pd.read_csv(path, sep=sep, encoding=encoding)
+    except UnicodeDecodeError as exc:
+        raise _InputError(
+            f"{path} is not valid {encoding} text ({exc.reason} at byte "
+            f"{exc.start}); give its encoding with --encoding (e.g. latin-1)."
+        ) from exc
+    except pd.errors.ParserError as exc:
+        raise _InputError(
+            f"{path} could not be parsed as a table with delimiter {sep!r} "
+            f"({exc}); give the delimiter with --sep."
+        ) from exc
+    if table.shape[1] < 2:
+        raise _InputError(
+            f"{path} has a single column with delimiter {sep!r} (header: "
+            f"{str(table.columns[0])[:60]!r}); give the delimiter with --sep "
+            "(e.g. --sep ';' or --sep $'\\t')."
+        )
+    return table
+
+
+def _condenser(args):
+    """The condenser named by ``--method``, with the command's settings."""
+    import sklearn_dc
+
+    condenser = getattr(sklearn_dc, _METHODS[args.method])(
+        n_per_class=args.n_per_class, random_state=args.seed
+    )
+    params = condenser.get_params()
+    settings = {
+        "n_iter": args.n_iter,
+        "device": args.device,
+        "epsilon": args.epsilon,
+        "delta": args.delta,
+        "verbose": not args.quiet,
+    }
+    given = {k: v for k, v in settings.items() if v is not None and k in params}
+    ignored = [
+        f"--{k.replace('_', '-')}"
+        for k, v in settings.items()
+        if v is not None and k not in params and k != "verbose"
+    ]
+    if ignored:
+        raise _InputError(
+            f"{', '.join(ignored)} does not apply to --method {args.method}."
+        )
+    return condenser.set_params(**given)
+
+
+def _condense(args: argparse.Namespace) -> int:
+    """Condense a CSV table to a few synthetic records per class.
+
+    The table is read, its columns' kinds are detected (or given with
+    --categorical), it is encoded, condensed and decoded back to the same
+    columns, dtypes, observed categories and ranges
+    (sklearn_dc.tabular.TabularCondenser). The condensed records are written
+    to OUTPUT with a data card beside them (OUTPUT.card.json): the method and
+    its settings, counts, the source's hash, the package version and, for
+    dp-dm, the privacy budget spent.
+    """
+    from .io import card_path, make_data_card, save_condensed
+    from .tabular import TabularCondenser
+
+    table = _read_table(args.data, args.sep, args.encoding)
+    missing = [c for c in [args.target, *args.drop] if c not in table.columns]
+    if missing:
+        raise _InputError(
+            f"{args.data} has no column(s) {missing}; its columns are "
+            f"{list(table.columns)}."
+        )
+    for path in [args.output, card_path(args.output)]:
+        if path.exists() and not args.overwrite:
+            raise _InputError(f"{path} exists; pass --overwrite to replace it.")
+    y = table[args.target]
+    if y.isna().any():
+        raise _InputError(
+            f"The target column {args.target!r} has {int(y.isna().sum())} missing "
+            "values; drop those rows first."
+        )
+    X = table.drop(columns=[args.target, *args.drop])
+    wrapper = TabularCondenser(
+        _condenser(args),
+        categorical=args.categorical,
+        drop_id_columns=not args.keep_id,
+    )
+    start = time.perf_counter()
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            X_small, y_small = wrapper.fit_resample(X, y)
+    except ValueError as exc:
+        raise _InputError(str(exc)) from exc
+    seconds = time.perf_counter() - start
+    for warning in caught:
+        print(f"sklearn-dc condense: warning: {warning.message}", file=sys.stderr)
+    card = make_data_card(
+        wrapper,
+        X,
+        y,
+        description=f"{args.data.name}, target {args.target!r}",
+    )
+    save_condensed(
+        args.output, X_small, y_small, card, target_name=args.target, overwrite=True
+    )
+    if not args.quiet:
+        counts = ", ".join(f"{k}: {v}" for k, v in wrapper.n_per_class_.items())
+        print(
+            f"{len(y_small)} records ({counts}) from {len(y)} in {seconds:.1f} s "
+            f"-> {args.output} (card: {card_path(args.output)})"
+        )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``sklearn-dc``."""
     from . import __version__
@@ -163,13 +299,80 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--quiet", action="store_true", help="no progress bar")
     demo.set_defaults(handler=_demo)
+
+    condense = commands.add_parser(
+        "condense",
+        help="condense a CSV table; write the records and their data card",
+        description=_condense.__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    condense.add_argument("data", type=Path, help="the CSV file to condense")
+    condense.add_argument(
+        "--target", required=True, help="the label column (e.g. death)"
+    )
+    condense.add_argument(
+        "-o", "--output", type=Path, required=True,
+        help="where to write the condensed records (.csv, or .parquet with pyarrow)",
+    )  # fmt: skip
+    condense.add_argument(
+        "--method",
+        choices=list(_METHODS),
+        default="dm",
+        help="dm: distribution matching (default); kip: kernel inducing points; "
+        "dp-dm: differentially private DM (needs opacus, see --epsilon); kmeans: "
+        "per-class k-means centres; random, herding, kcenter: real records (they "
+        "copy patients: do not share them)",
+    )
+    condense.add_argument(
+        "--n-per-class", type=int, default=20,
+        help="records per class to produce (default: 20)",
+    )  # fmt: skip
+    condense.add_argument(
+        "--categorical", nargs="+", metavar="COLUMN",
+        help="columns to treat as categorical (others are detected)",
+    )  # fmt: skip
+    condense.add_argument(
+        "--drop", nargs="+", metavar="COLUMN", default=[],
+        help="columns to leave out (e.g. outcomes other than the target)",
+    )  # fmt: skip
+    condense.add_argument(
+        "--keep-id", action="store_true",
+        help="keep ID-like columns (unique per row), filled with new IDs; they "
+        "are dropped by default",
+    )  # fmt: skip
+    condense.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    condense.add_argument(
+        "--n-iter", type=int, help="optimisation steps of learned methods"
+    )
+    condense.add_argument(
+        "--device", help="torch device of learned methods: cpu, cuda or auto"
+    )
+    condense.add_argument(
+        "--epsilon", type=float, help="privacy budget of dp-dm (default: 1)"
+    )
+    condense.add_argument("--delta", type=float, help="delta of dp-dm (1e-5)")
+    condense.add_argument(
+        "--sep", default=",", help="delimiter of the CSV file (default: ',')"
+    )
+    condense.add_argument(
+        "--encoding", default="utf-8", help="text encoding of the CSV (utf-8)"
+    )
+    condense.add_argument(
+        "--overwrite", action="store_true", help="replace existing output files"
+    )
+    condense.add_argument("--quiet", action="store_true", help="print nothing")
+    condense.set_defaults(handler=_condense)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = build_parser().parse_args(argv)
-    return args.handler(args)
+    try:
+        return args.handler(args)
+    except _InputError as exc:
+        print(f"sklearn-dc {args.command}: error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -1,9 +1,12 @@
 import subprocess
 import sys
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from sklearn_dc.cli import main
+from sklearn_dc.io import load_condensed
 
 
 def test_breast_cancer_demo_prints_the_utility_table(capsys):
@@ -53,3 +56,92 @@ def test_unknown_command_exits_with_usage_error(capsys):
         main(["condense-everything"])
     assert exit_info.value.code == 2
     assert "invalid choice" in capsys.readouterr().err
+
+
+@pytest.fixture
+def patients_csv(tmp_path):
+    rng = np.random.default_rng(0)
+    n = 120
+    table = pd.DataFrame(
+        {
+            "patient_id": np.arange(1000, 1000 + n),
+            "age": rng.normal(65, 10, n).round(1),
+            "n_drugs": rng.integers(0, 8, n),
+            "sex": rng.choice(["female", "male"], n),
+            "smoker": rng.integers(0, 2, n),
+            "death": rng.choice(["died", "survived"], n),
+        }
+    )
+    table.loc[::7, "age"] = np.nan
+    path = tmp_path / "patients.csv"
+    table.to_csv(path, index=False)
+    return path
+
+
+def test_condense_writes_records_and_card(patients_csv, tmp_path, capsys):
+    before = patients_csv.read_bytes()
+    output = tmp_path / "small.csv"
+    argv = ["condense", str(patients_csv), "--target", "death", "-o", str(output)]
+    assert main([*argv, "--method", "kmeans", "--n-per-class", "4"]) == 0
+    captured = capsys.readouterr()
+    assert "8 records" in captured.out and "patient_id" in captured.err
+    shared = load_condensed(output)
+    assert list(shared.data.columns) == ["age", "n_drugs", "sex", "smoker"]
+    assert shared.target.value_counts().to_dict() == {"died": 4, "survived": 4}
+    assert set(shared.data["sex"].dropna()) <= {"female", "male"}
+    assert shared.card["method"]["params"]["condenser"]["class"] == "KMeansCentroids"
+    assert patients_csv.read_bytes() == before
+    # The output exists now: refused unless --overwrite.
+    assert main([*argv, "--method", "kmeans"]) == 2
+    assert "--overwrite" in capsys.readouterr().err
+    assert main([*argv, "--method", "random", "--overwrite", "--quiet"]) == 0
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--target", "outcome"], "no column(s) ['outcome']"),
+        (["--target", "death", "--epsilon", "1"], "--epsilon does not apply"),
+    ],
+)
+def test_condense_bad_arguments(patients_csv, tmp_path, capsys, extra, message):
+    output = str(tmp_path / "out.csv")
+    assert main(["condense", str(patients_csv), *extra, "-o", output]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_condense_bad_files(tmp_path, capsys):
+    output = str(tmp_path / "out.csv")
+    missing = str(tmp_path / "nowhere.csv")
+    assert main(["condense", missing, "--target", "y", "-o", output]) == 2
+    assert "no such file" in capsys.readouterr().err
+    semicolons = tmp_path / "semicolons.csv"
+    semicolons.write_text("a;b;y\n1;2;0\n3;4;1\n")
+    assert main(["condense", str(semicolons), "--target", "y", "-o", output]) == 2
+    assert "--sep" in capsys.readouterr().err
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("name,y\nJos\xe9,0\nAna,1\n".encode("latin-1"))
+    assert main(["condense", str(latin), "--target", "y", "-o", output]) == 2
+    assert "--encoding" in capsys.readouterr().err
+
+
+@pytest.mark.shared_data
+def test_condense_support2(shared_data, tmp_path, capsys):
+    source = shared_data / "support2" / "support2.csv"
+    output = tmp_path / "support2_small.csv"
+    argv = ["condense", str(source), "--target", "event", "-o", str(output)]
+    drop = ["--drop", "time", "num_surv2m", "num_surv6m", "fac_sfdm2"]
+    assert main([*argv, *drop, "--n-iter", "20", "--n-per-class", "10"]) == 0
+    real = pd.read_csv(source).drop(
+        columns=["pid", "event", "time", "num_surv2m", "num_surv6m", "fac_sfdm2"]
+    )
+    shared = load_condensed(output)
+    assert list(shared.data.columns) == list(real.columns)
+    assert (shared.data.dtypes == real.dtypes).all()
+    assert shared.target.value_counts().to_dict() == {0: 10, 1: 10}
+    for column in real.select_dtypes("number"):
+        values = shared.data[column].dropna()
+        assert values.between(real[column].min(), real[column].max()).all()
+    for column in real.select_dtypes(exclude="number"):
+        assert set(shared.data[column].dropna()) <= set(real[column].dropna())
