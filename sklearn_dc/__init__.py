@@ -7,8 +7,10 @@ trains almost as well: ``X_small, y_small = condenser.fit_resample(X, y)``.
 from .coreset import Herding, KCenterGreedy, KMeansCentroids, RandomSubset
 from .matching import (
     DistributionMatching,
+    GradientMatching,
     KernelInducingPoints,
     PrivateDistributionMatching,
+    TrajectoryMatching,
 )
 from .tabular import TabularCondenser
 
@@ -16,6 +18,7 @@ __version__ = "0.1.0.dev0"
 
 __all__ = [
     "DistributionMatching",
+    "GradientMatching",
     "Herding",
     "KCenterGreedy",
     "KMeansCentroids",
@@ -23,5 +26,6 @@ __all__ = [
     "PrivateDistributionMatching",
     "RandomSubset",
     "TabularCondenser",
+    "TrajectoryMatching",
     "__version__",
 ]

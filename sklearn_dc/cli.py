@@ -13,7 +13,7 @@ _DEMO_DATA = {
     "sepsis48": {
         "budgets": [10, 40],
         "n_iter": 300,
-        "learners": ["logistic regression", "gradient boosting", "GRU"],
+        "learners": ["logistic regression", "gradient boosting"],
     },
     "breast-cancer": {
         "budgets": [1, 10, 50],
@@ -269,8 +269,8 @@ def build_parser() -> argparse.ArgumentParser:
         choices=list(_DEMO_DATA),
         default="sepsis48",
         help="sepsis48: 2,000 bundled ICU stays (40 variables x 48 hours), learners "
-        "logistic regression and gradient boosting on per-channel summaries and a "
-        "GRU; breast-cancer: scikit-learn's 569 records, logistic regression and "
+        "logistic regression and gradient boosting on per-channel summaries; "
+        "breast-cancer: scikit-learn's 569 records, logistic regression and "
         "gradient boosting (default: sepsis48)",
     )
     demo.add_argument(
@@ -294,8 +294,8 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="+",
         metavar="NAME",
         help="learners to train, by name (quote names with spaces): 'logistic "
-        "regression', 'gradient boosting', and for sepsis48 also TCN, GRU, LSTM, "
-        "Transformer",
+        "regression', 'gradient boosting', MLP, and for sepsis48 TCN, GRU, LSTM, "
+        "Transformer (networks take minutes on a CPU)",
     )
     demo.add_argument("--quiet", action="store_true", help="no progress bar")
     demo.set_defaults(handler=_demo)

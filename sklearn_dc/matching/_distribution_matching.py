@@ -6,6 +6,12 @@ import numpy as np
 import torch
 from imblearn.utils import Substitution
 
+from ..augment import (
+    _AUGMENT_CONSTRAINT,
+    _AUGMENT_DOCSTRING,
+    apply_shared,
+    resolve_augment,
+)
 from ..base import _SHARED_DOCSTRINGS
 from ..nn import redraw_weights
 from ._base import (
@@ -21,6 +27,9 @@ from ._base import (
         n_iter=1000, lr=0.05, batch_real=256
     ),
     matching_attributes=_matching_attributes_docstring,
+    augment=_AUGMENT_DOCSTRING.format(
+        when="One draw per iteration serves every class.\n       "
+    ),
 )
 class DistributionMatching(BaseMatching):
     """Learn synthetic records whose embeddings match the real ones (DM).
@@ -50,6 +59,8 @@ class DistributionMatching(BaseMatching):
 
     verbose : bool or int, default=False
         Show a progress bar with the current loss.
+
+    {augment}
 
     Attributes
     ----------
@@ -85,6 +96,11 @@ class DistributionMatching(BaseMatching):
     True
     """
 
+    _parameter_constraints: dict = {
+        **BaseMatching._parameter_constraints,
+        "augment": _AUGMENT_CONSTRAINT,
+    }
+
     def __init__(
         self,
         *,
@@ -98,6 +114,7 @@ class DistributionMatching(BaseMatching):
         device="cpu",
         random_state=None,
         verbose=False,
+        augment=None,
     ):
         super().__init__(n_per_class=n_per_class, random_state=random_state)
         self.net = net
@@ -108,6 +125,7 @@ class DistributionMatching(BaseMatching):
         self.bounds = bounds
         self.device = device
         self.verbose = verbose
+        self.augment = augment
 
     def _make_loss(self, X, y, budget, nets, device, generator, rng):
         n_classes = len(budget)
@@ -127,6 +145,7 @@ class DistributionMatching(BaseMatching):
             np.repeat(np.arange(n_classes), budget), device=device
         )
         budget_t = torch.as_tensor(budget, dtype=torch.float32, device=device)
+        augment = resolve_augment(self.augment, X.shape[1:])
 
         def loss_fn(synthetic):
             net = nets[rng.integers(len(nets))] if len(nets) > 1 else nets[0]
@@ -136,8 +155,12 @@ class DistributionMatching(BaseMatching):
                 n_classes, self.batch_real, generator=generator, device=device
             )
             rows = starts[:, None] + (offsets * sizes[:, None]).long()
+            batch = real[rows.ravel()]
+            if augment is not None:
+                # One draw for the real batch and the synthetic records.
+                batch, synthetic = apply_shared(augment, [batch, synthetic], generator)
             with torch.no_grad():
-                real_mean = net.embed(real[rows.ravel()])
+                real_mean = net.embed(batch)
                 real_mean = real_mean.view(n_classes, self.batch_real, -1).mean(1)
             embedded = net.embed(synthetic)
             synthetic_mean = (
