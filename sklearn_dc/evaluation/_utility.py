@@ -21,7 +21,12 @@ from tqdm.auto import tqdm
 
 from ..base import BudgetWarning
 from ..coreset import Herding, KCenterGreedy, KMeansCentroids, RandomSubset
-from ..matching import DistributionMatching
+from ..matching import (
+    DistributionMatching,
+    GradientMatching,
+    KernelInducingPoints,
+    TrajectoryMatching,
+)
 from ..nn import NetClassifier
 from ..preprocessing import SeriesSummary
 
@@ -81,7 +86,10 @@ def default_learners(ndim: int = 2) -> dict:
 
 
 def default_condensers() -> dict:
-    """One instance of every condenser with its defaults, by class name.
+    """One instance of every non-private condenser with its defaults, by class name.
+
+    ``PrivateDistributionMatching`` is left out: it needs opacus and answers a
+    different question (utility under a privacy budget).
 
     Examples
     --------
@@ -93,6 +101,9 @@ def default_condensers() -> dict:
     KCenterGreedy
     KMeansCentroids
     DistributionMatching
+    GradientMatching
+    TrajectoryMatching
+    KernelInducingPoints
     """
     condensers = [
         RandomSubset(),
@@ -100,6 +111,9 @@ def default_condensers() -> dict:
         KCenterGreedy(),
         KMeansCentroids(),
         DistributionMatching(),
+        GradientMatching(),
+        TrajectoryMatching(),
+        KernelInducingPoints(),
     ]
     return {type(c).__name__: c for c in condensers}
 
