@@ -145,3 +145,48 @@ def test_condense_support2(shared_data, tmp_path, capsys):
         assert values.between(real[column].min(), real[column].max()).all()
     for column in real.select_dtypes(exclude="number"):
         assert set(shared.data[column].dropna()) <= set(real[column].dropna())
+
+
+@pytest.fixture
+def train_test_csv(tmp_path):
+    rng = np.random.default_rng(1)
+    n = 300
+    age = rng.normal(65, 10, n)
+    sex = rng.choice(["female", "male"], n)
+    risk = (age - 65) / 10 + (sex == "male") + rng.normal(0, 0.5, n)
+    table = pd.DataFrame(
+        {"age": age.round(1), "sex": sex, "death": np.where(risk > 0.5, "died", "ok")}
+    )
+    paths = tmp_path / "train.csv", tmp_path / "test.csv"
+    table.iloc[:200].to_csv(paths[0], index=False)
+    table.iloc[200:].to_csv(paths[1], index=False)
+    return paths
+
+
+def test_evaluate_scores_a_condensed_file_beside_references(
+    train_test_csv, tmp_path, capsys
+):
+    train, test = train_test_csv
+    small = tmp_path / "small.csv"
+    argv = ["condense", str(train), "--target", "death", "-o", str(small)]
+    assert main([*argv, "--method", "kmeans", "--n-per-class", "5", "--quiet"]) == 0
+    argv = ["evaluate", str(small), "--test", str(test), "--train", str(train)]
+    assert main([*argv, "--learners", "logistic regression", "--seeds", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "roc_auc on test.csv (100 records)" in out
+    rows = {line.split()[0]: line for line in out.splitlines()[3:]}
+    assert set(rows) == {"small.csv", "full", "RandomSubset"}
+    # A linear signal: every set trains a useful model.
+    for line in rows.values():
+        assert float(line.split()[-4]) > 0.7
+
+
+def test_evaluate_needs_a_target_and_matching_columns(train_test_csv, tmp_path, capsys):
+    train, test = train_test_csv
+    assert main(["evaluate", str(train), "--test", str(test)]) == 2
+    assert "--target" in capsys.readouterr().err
+    other = tmp_path / "other.csv"
+    pd.read_csv(test).rename(columns={"age": "years"}).to_csv(other, index=False)
+    argv = ["evaluate", str(train), "--test", str(other), "--target", "death"]
+    assert main(argv) == 2
+    assert "missing: ['age']" in capsys.readouterr().err
