@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+import threading
+import warnings
 from abc import abstractmethod
 from numbers import Integral, Real
 
@@ -67,7 +70,10 @@ _matching_attributes_docstring = """loss_history_ : ndarray of shape (n_iter_,)
         Matching loss at each iteration.
 
     n_iter_ : int
-        Number of iterations run.""".rstrip()
+        Number of iterations run: ``n_iter``, or fewer when the run was
+        interrupted. Ctrl-C (SIGINT) during ``fit_resample`` stops at the end
+        of the current iteration with a warning and returns the synthetic
+        records as they are; a second Ctrl-C stops at once.""".rstrip()
 
 
 def resolve_device(device, preferred=None) -> torch.device:
@@ -129,6 +135,34 @@ def _data_projection(X, device):
     return project
 
 
+class _StopOnInterrupt:
+    """Turn Ctrl-C into a request to stop at the next iteration boundary.
+
+    Inside the ``with`` block, the first SIGINT only sets ``requested``; a
+    second one interrupts at once, as usual. Outside the main thread (where
+    signal handlers cannot be set) Ctrl-C behaves as usual.
+    """
+
+    def __init__(self):
+        self.requested = False
+        self._previous = None
+
+    def _handle(self, signum, frame):
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *exc_info):
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+        return False
+
+
 class BaseMatching(BaseCondenser):
     """Base class for condensers that learn synthetic records.
 
@@ -177,9 +211,13 @@ class BaseMatching(BaseCondenser):
         # Losses stay on the device: reading them each step would force a sync.
         losses = torch.empty(self.n_iter, device=device)
         refresh = max(1, self.n_iter // 100)
-        with tqdm(
-            range(self.n_iter), desc=type(self).__name__, disable=not self.verbose
-        ) as progress:
+        n_done = 0
+        with (
+            _StopOnInterrupt() as interrupt,
+            tqdm(
+                range(self.n_iter), desc=type(self).__name__, disable=not self.verbose
+            ) as progress,
+        ):
             for step in progress:
                 loss = loss_fn(synthetic)
                 optimizer.zero_grad(set_to_none=True)
@@ -188,10 +226,20 @@ class BaseMatching(BaseCondenser):
                 if project is not None:
                     project(synthetic)
                 losses[step] = loss.detach()
+                n_done = step + 1
                 if self.verbose and step % refresh == 0:
                     progress.set_postfix(loss=f"{loss.item():.4g}")
-        self.loss_history_ = losses.cpu().numpy().astype(np.float64)
-        self.n_iter_ = self.n_iter
+                if interrupt.requested:
+                    warnings.warn(
+                        f"{type(self).__name__} was interrupted after {n_done} of "
+                        f"{self.n_iter} iterations; returning the synthetic "
+                        "records as they are (n_iter_ says how far it got).",
+                        UserWarning,
+                        stacklevel=4,
+                    )
+                    break
+        self.loss_history_ = losses[:n_done].cpu().numpy().astype(np.float64)
+        self.n_iter_ = n_done
         X_res = synthetic.detach().cpu().numpy()
         return X_res, np.repeat(np.arange(len(budget)), budget)
 

@@ -1,5 +1,8 @@
 """Distribution matching works: the loss falls, rows move, it beats random records."""
 
+import os
+import signal
+
 import numpy as np
 import pytest
 import torch
@@ -243,3 +246,30 @@ def test_images_are_condensed_with_the_convnet():
         axis=(1, 2)
     )
     assert top_minus_bottom[y_res == 1].min() > top_minus_bottom[y_res == 0].max()
+
+
+def test_ctrl_c_stops_at_the_iteration_boundary(digits_split):
+    X_train, y_train, _, _ = digits_split
+    condenser = DistributionMatching(n_per_class=2, n_iter=50, random_state=0)
+    original = DistributionMatching._make_loss
+
+    def interrupting_loss(self, *args):
+        loss_fn = original(self, *args)
+        calls = []
+
+        def loss(synthetic):
+            calls.append(1)
+            if len(calls) == 4:  # the user presses Ctrl-C during iteration 4
+                os.kill(os.getpid(), signal.SIGINT)
+            return loss_fn(synthetic)
+
+        return loss
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(DistributionMatching, "_make_loss", interrupting_loss)
+        with pytest.warns(UserWarning, match="interrupted after 4 of 50"):
+            X_res, y_res = condenser.fit_resample(X_train, y_train)
+    assert condenser.n_iter_ == 4 and len(condenser.loss_history_) == 4
+    assert X_res.shape == (20, X_train.shape[1]) and np.isfinite(X_res).all()
+    # Afterwards Ctrl-C is the usual KeyboardInterrupt again.
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
