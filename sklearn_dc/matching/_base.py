@@ -66,6 +66,15 @@ net : str, module, skorch NeuralNet or list, default="auto"
         ``"cuda:N"``), or ``"auto"``: the device of a skorch ``net`` if one is
         given, else CUDA when available.""".rstrip()
 
+_warm_start_docstring = """warm_start : bool, default=False
+        When True and the condenser was fitted before with the same classes,
+        budgets and record shape, start from the synthetic records that fit
+        returned (not from ``init``) and optimise them for ``n_iter`` more
+        iterations; ``loss_history_`` and ``n_iter_`` then continue the
+        previous ones. Otherwise, and by default, every fit starts afresh.
+        For long runs: fit with a small ``n_iter``, check the result, and
+        continue.""".rstrip()
+
 _matching_attributes_docstring = """loss_history_ : ndarray of shape (n_iter_,)
         Matching loss at each iteration.
 
@@ -185,6 +194,7 @@ class BaseMatching(BaseCondenser):
         "bounds": [StrOptions({"data"}), None],
         "device": [str, torch.device],
         "verbose": ["verbose"],
+        "warm_start": ["boolean"],
     }
 
     def _fit_resample(self, X, y):
@@ -200,8 +210,10 @@ class BaseMatching(BaseCondenser):
         loss_fn = self._make_loss(X, y, budget, nets, device, generator, rng)
         # A subclass may learn more tensors (e.g. soft labels) with the records.
         loss_fn, extra = loss_fn if isinstance(loss_fn, tuple) else (loss_fn, [])
+        previous = self._warm_start_state(X, budget)
+        start = previous[0] if previous else self._initial_records(X, y, budget, rng)
         synthetic = torch.tensor(
-            self._initial_records(X, y, budget, rng),
+            start,
             dtype=torch.float32,
             device=device,
             requires_grad=True,
@@ -238,10 +250,32 @@ class BaseMatching(BaseCondenser):
                         stacklevel=4,
                     )
                     break
-        self.loss_history_ = losses[:n_done].cpu().numpy().astype(np.float64)
-        self.n_iter_ = n_done
+        history = losses[:n_done].cpu().numpy().astype(np.float64)
+        self.loss_history_ = (
+            np.concatenate([previous[1], history]) if previous else history
+        )
+        self.n_iter_ = len(self.loss_history_)
         X_res = synthetic.detach().cpu().numpy()
+        self._previous_fit = (X_res, budget.copy(), self.loss_history_)
         return X_res, np.repeat(np.arange(len(budget)), budget)
+
+    def _warm_start_state(self, X, budget):
+        """``(records, loss_history)`` of the previous fit to continue, or None."""
+        previous = getattr(self, "_previous_fit", None)
+        if not getattr(self, "warm_start", False) or previous is None:
+            return None
+        records, previous_budget, history = previous
+        if records.shape[1:] != X.shape[1:] or not np.array_equal(
+            previous_budget, budget
+        ):
+            raise ValueError(
+                "warm_start=True continues the previous fit, which had "
+                f"{previous_budget.tolist()} records per class of shape "
+                f"{records.shape[1:]}; this fit asks for {budget.tolist()} of "
+                f"shape {X.shape[1:]}. Use the same budget and data layout, or "
+                "set warm_start=False to start afresh."
+            )
+        return records, history
 
     def _resolve_nets(self, X, n_classes):
         """The matching networks and their skorch devices (``resolve_nets``)."""

@@ -18,6 +18,7 @@ from ._base import (
     BaseMatching,
     _matching_attributes_docstring,
     _matching_parameters_docstring,
+    _warm_start_docstring,
 )
 
 
@@ -27,6 +28,7 @@ from ._base import (
         n_iter=1000, lr=0.05, batch_real=256
     ),
     matching_attributes=_matching_attributes_docstring,
+    warm_start=_warm_start_docstring,
     augment=_AUGMENT_DOCSTRING.format(
         when="One draw per iteration serves every class.\n       "
     ),
@@ -61,6 +63,8 @@ class DistributionMatching(BaseMatching):
         Show a progress bar with the current loss.
 
     {augment}
+
+    {warm_start}
 
     Attributes
     ----------
@@ -115,6 +119,7 @@ class DistributionMatching(BaseMatching):
         random_state=None,
         verbose=False,
         augment=None,
+        warm_start=False,
     ):
         super().__init__(n_per_class=n_per_class, random_state=random_state)
         self.net = net
@@ -126,6 +131,7 @@ class DistributionMatching(BaseMatching):
         self.device = device
         self.verbose = verbose
         self.augment = augment
+        self.warm_start = warm_start
 
     def _make_loss(self, X, y, budget, nets, device, generator, rng):
         n_classes = len(budget)

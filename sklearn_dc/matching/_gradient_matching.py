@@ -23,6 +23,7 @@ from ._base import (
     BaseMatching,
     _matching_attributes_docstring,
     _matching_parameters_docstring,
+    _warm_start_docstring,
 )
 
 # Added to the product of the norms in the cosine, as in the paper.
@@ -109,6 +110,7 @@ net : str, module, skorch NeuralNet or list, default="auto"
         n_iter=500, lr=0.05, batch_real=128
     ),
     matching_attributes=_matching_attributes_docstring,
+    warm_start=_warm_start_docstring,
     augment=_AUGMENT_DOCSTRING.format(
         when="One draw per class at each iteration; the training of the\n"
         "        network between iterations is augmented too (a fresh draw).\n"
@@ -171,6 +173,8 @@ class GradientMatching(BaseMatching):
 
     verbose : bool or int, default=False
         Show a progress bar with the current loss.
+
+    {warm_start}
 
     Attributes
     ----------
@@ -264,6 +268,7 @@ class GradientMatching(BaseMatching):
         device="cpu",
         random_state=None,
         verbose=False,
+        warm_start=False,
     ):
         super().__init__(n_per_class=n_per_class, random_state=random_state)
         self.outer_loop = outer_loop
@@ -278,6 +283,7 @@ class GradientMatching(BaseMatching):
         self.bounds = bounds
         self.device = device
         self.verbose = verbose
+        self.warm_start = warm_start
 
     def _make_loss(self, X, y, budget, nets, device, generator, rng):
         for net in nets:

@@ -16,6 +16,7 @@ from ._base import (
     BaseMatching,
     _matching_attributes_docstring,
     _matching_parameters_docstring,
+    _warm_start_docstring,
 )
 
 # Prior variances of the infinite-width ReLU network behind kernel="ntk" and
@@ -114,6 +115,7 @@ _kip_parameters_docstring = (
         n_iter=1000, lr=0.01, batch_real=128
     ),
     matching_attributes=_matching_attributes_docstring,
+    warm_start=_warm_start_docstring,
 )
 class KernelInducingPoints(BaseMatching):
     """Learn synthetic records on which kernel ridge regression fits the data (KIP).
@@ -186,6 +188,8 @@ class KernelInducingPoints(BaseMatching):
 
     verbose : bool or int, default=False
         Show a progress bar with the current loss.
+
+    {warm_start}
 
     Attributes
     ----------
@@ -266,6 +270,7 @@ class KernelInducingPoints(BaseMatching):
         device="cpu",
         random_state=None,
         verbose=False,
+        warm_start=False,
     ):
         super().__init__(n_per_class=n_per_class, random_state=random_state)
         self.kernel = kernel
@@ -281,6 +286,7 @@ class KernelInducingPoints(BaseMatching):
         self.bounds = bounds
         self.device = device
         self.verbose = verbose
+        self.warm_start = warm_start
 
     def _fit_resample(self, X, y):
         try:

@@ -29,6 +29,7 @@ from ._base import (
     BaseMatching,
     _matching_attributes_docstring,
     _matching_parameters_docstring,
+    _warm_start_docstring,
 )
 
 # Largest estimated memory accepted (bytes): the expert trajectories plus the
@@ -185,6 +186,7 @@ def _activations_per_record(net, record):
     **_SHARED_DOCSTRINGS,
     matching_parameters=_tm_parameters_docstring,
     matching_attributes=_matching_attributes_docstring,
+    warm_start=_warm_start_docstring,
 )
 class TrajectoryMatching(BaseMatching):
     """Learn synthetic records on which training follows experts' paths (MTT).
@@ -261,6 +263,8 @@ class TrajectoryMatching(BaseMatching):
     verbose : bool or int, default=False
         Show progress bars for the experts and the distillation (with the
         current loss).
+
+    {warm_start}
 
     Attributes
     ----------
@@ -388,6 +392,7 @@ class TrajectoryMatching(BaseMatching):
         device="cpu",
         random_state=None,
         verbose=False,
+        warm_start=False,
     ):
         super().__init__(n_per_class=n_per_class, random_state=random_state)
         self.n_experts = n_experts
@@ -407,6 +412,7 @@ class TrajectoryMatching(BaseMatching):
         self.bounds = bounds
         self.device = device
         self.verbose = verbose
+        self.warm_start = warm_start
 
     def _fit_resample(self, X, y):
         if self.max_start_epoch + self.expert_epochs_ahead > self.expert_epochs:

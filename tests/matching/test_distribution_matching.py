@@ -273,3 +273,25 @@ def test_ctrl_c_stops_at_the_iteration_boundary(digits_split):
     assert X_res.shape == (20, X_train.shape[1]) and np.isfinite(X_res).all()
     # Afterwards Ctrl-C is the usual KeyboardInterrupt again.
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_warm_start_continues_the_previous_fit(digits_split):
+    X_train, y_train, _, _ = digits_split
+    condenser = DistributionMatching(n_per_class=2, n_iter=5, random_state=0)
+    X_first, _ = condenser.fit_resample(X_train, y_train)
+    first_history = condenser.loss_history_.copy()
+    condenser.set_params(warm_start=True, n_iter=0)
+    X_again, _ = condenser.fit_resample(X_train, y_train)
+    np.testing.assert_array_equal(X_again, X_first)  # starts where it stopped
+    condenser.set_params(n_iter=5)
+    X_more, _ = condenser.fit_resample(X_train, y_train)
+    assert condenser.n_iter_ == 10
+    np.testing.assert_array_equal(condenser.loss_history_[:5], first_history)
+    assert not np.array_equal(X_more, X_first)
+    with pytest.raises(ValueError, match="warm_start=True continues"):
+        condenser.set_params(n_per_class=3).fit_resample(X_train, y_train)
+    # Without warm_start every fit starts afresh.
+    condenser.set_params(n_per_class=2, warm_start=False)
+    X_fresh, _ = condenser.fit_resample(X_train, y_train)
+    np.testing.assert_array_equal(X_fresh, X_first)
+    assert condenser.n_iter_ == 5
