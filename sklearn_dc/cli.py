@@ -370,34 +370,31 @@ def _evaluate(args: argparse.Namespace) -> int:
     learners = _table_learners(args.learners)
     scoring = "roc_auc" if type_of_target(y_test) == "binary" else "accuracy"
     scorer = get_scorer(scoring)
-    sets = {str(args.condensed.name): (X_small, y_small)}
+    runs = [(args.condensed.name, X_small, y_small, seed) for seed in range(args.seeds)]
     if args.train is not None:
         X_train, y_train = _read_labelled(args.train, target, args, X_small.columns)
+        runs += [(FULL_DATA, X_train, y_train, seed) for seed in range(args.seeds)]
         budget = y_small.value_counts().to_dict()
-        sets[FULL_DATA] = (X_train, y_train)
-    rows = []
-    for name in list(sets):
         for seed in range(args.seeds):
-            X_fit, y_fit = sets[name]
-            for learner_name, learner in learners.items():
-                score, seconds = _fit_and_score(
-                    learner, seed, X_fit, y_fit, X_test, y_test, scorer
+            # Rows are drawn by position: the table itself may hold text.
+            sampler = RandomSubset(n_per_class=budget, random_state=seed)
+            sampler.fit_resample(np.arange(len(y_train))[:, None], y_train)
+            rows_drawn = sampler.sample_indices_
+            runs.append(
+                (
+                    "RandomSubset",
+                    X_train.iloc[rows_drawn],
+                    y_train.iloc[rows_drawn],
+                    seed,
                 )
-                rows.append((name, len(y_fit), learner_name, score, seconds))
-        if name == FULL_DATA:
-            for seed in range(args.seeds):
-                # Rows are drawn by position: the table itself may hold text.
-                sampler = RandomSubset(n_per_class=budget, random_state=seed)
-                sampler.fit_resample(np.arange(len(y_train))[:, None], y_train)
-                rows_drawn = sampler.sample_indices_
-                X_fit, y_fit = X_train.iloc[rows_drawn], y_train.iloc[rows_drawn]
-                for learner_name, learner in learners.items():
-                    score, seconds = _fit_and_score(
-                        learner, seed, X_fit, y_fit, X_test, y_test, scorer
-                    )
-                    rows.append(
-                        ("RandomSubset", len(y_fit), learner_name, score, seconds)
-                    )
+            )
+    rows = []
+    for name, X_fit, y_fit, seed in runs:
+        for learner_name, learner in learners.items():
+            score, seconds = _fit_and_score(
+                learner, seed, X_fit, y_fit, X_test, y_test, scorer
+            )
+            rows.append((name, len(y_fit), learner_name, score, seconds))
     results = pd.DataFrame(rows, columns=["set", "records", "learner", "score", "s"])
     table = results.pivot_table(
         index=["set", "records"],
