@@ -13,6 +13,7 @@ import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 from skorch import NeuralNet
 from torch import nn
+from torch.nn.modules.batchnorm import _BatchNorm
 from tqdm.auto import tqdm
 
 from ..base import BaseCondenser
@@ -142,6 +143,24 @@ def _data_projection(X, device):
             synthetic[:, fixed] = part.mean(dim=2, keepdim=True) + profile
 
     return project
+
+
+def refuse_batch_norm(estimator, nets, why: str) -> None:
+    """Raise a ValueError naming the batch normalisation in ``nets``.
+
+    ``why`` says what batch statistics break in ``estimator``'s method.
+    """
+    for net in nets:
+        found = sorted(
+            {type(m).__name__ for m in net.modules() if isinstance(m, _BatchNorm)}
+        )
+        if found:
+            raise ValueError(
+                f"{type(estimator).__name__} cannot use {type(net).__name__}: it "
+                f"has batch normalisation ({', '.join(found)}), {why} Use a "
+                "network without it (those of sklearn_dc.nn have none; GroupNorm "
+                "or LayerNorm are fine), e.g. net='auto'."
+            )
 
 
 class _StopOnInterrupt:

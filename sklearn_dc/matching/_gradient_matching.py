@@ -9,7 +9,6 @@ import torch
 import torch.nn.functional as F
 from imblearn.utils import Substitution
 from sklearn.utils._param_validation import Interval, StrOptions
-from torch.nn.modules.batchnorm import _BatchNorm
 
 from ..augment import (
     _AUGMENT_CONSTRAINT,
@@ -24,6 +23,7 @@ from ._base import (
     _matching_attributes_docstring,
     _matching_parameters_docstring,
     _warm_start_docstring,
+    refuse_batch_norm,
 )
 
 # Added to the product of the norms in the cosine, as in the paper.
@@ -286,18 +286,13 @@ class GradientMatching(BaseMatching):
         self.warm_start = warm_start
 
     def _make_loss(self, X, y, budget, nets, device, generator, rng):
+        refuse_batch_norm(
+            self,
+            nets,
+            "which makes the gradient on a class's few synthetic records depend "
+            "on batch statistics.",
+        )
         for net in nets:
-            batch_norms = sorted(
-                {type(m).__name__ for m in net.modules() if isinstance(m, _BatchNorm)}
-            )
-            if batch_norms:
-                raise ValueError(
-                    f"{type(self).__name__} cannot use {type(net).__name__}: it has "
-                    f"batch normalisation ({', '.join(batch_norms)}), which makes "
-                    "the gradient on a class's few synthetic records depend on "
-                    "batch statistics. Use a network without it (the package's "
-                    "networks use instance, layer or no normalisation)."
-                )
             net.requires_grad_(True)
         augment = resolve_augment(self.augment, X.shape[1:])
         outer, inner = auto_loops(budget.max())

@@ -13,7 +13,6 @@ import torch
 from imblearn.utils import Substitution
 from sklearn.utils import check_array
 from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
-from torch import nn
 
 from ..base import _SHARED_DOCSTRINGS
 from ..nn import redraw_weights
@@ -21,6 +20,7 @@ from ._base import (
     BaseMatching,
     _matching_attributes_docstring,
     _matching_parameters_docstring,
+    refuse_batch_norm,
 )
 
 # The shared matching parameters, by name, with this class's defaults; the
@@ -430,21 +430,13 @@ class PrivateDistributionMatching(BaseMatching):
 
     def _make_loss(self, X, y, budget, nets, device, generator, rng):
         n_classes = len(budget)
+        refuse_batch_norm(
+            self,
+            nets,
+            "which mixes the records of a batch, so one record's influence is no "
+            "longer bounded by clipping.",
+        )
         for net in nets:
-            batch_norms = [
-                type(m).__name__
-                for m in net.modules()
-                if isinstance(m, nn.modules.batchnorm._BatchNorm)
-            ]
-            if batch_norms:
-                raise ValueError(
-                    f"{type(self).__name__} cannot use a network with batch "
-                    f"normalisation ({', '.join(batch_norms)} in "
-                    f"{type(net).__name__}): it mixes the records of a batch, so "
-                    "one record's influence is no longer bounded by clipping. Use "
-                    "a network without it (those of sklearn_dc.nn have none) or "
-                    "replace it with GroupNorm / LayerNorm."
-                )
             net.requires_grad_(False)
 
         n_samples = len(X)

@@ -20,7 +20,6 @@ from skorch import NeuralNet
 from skorch.callbacks import Callback
 from torch import nn
 from torch.func import functional_call
-from torch.nn.modules.batchnorm import _BatchNorm
 from tqdm.auto import tqdm
 
 from ..base import _SHARED_DOCSTRINGS
@@ -30,6 +29,7 @@ from ._base import (
     _matching_attributes_docstring,
     _matching_parameters_docstring,
     _warm_start_docstring,
+    refuse_batch_norm,
 )
 
 # Largest estimated memory accepted (bytes): the expert trajectories plus the
@@ -435,18 +435,12 @@ class TrajectoryMatching(BaseMatching):
 
     def _resolve_nets(self, X, n_classes):
         nets, devices = super()._resolve_nets(X, n_classes)
-        for net in nets:
-            batch_norms = [
-                name for name, m in net.named_modules() if isinstance(m, _BatchNorm)
-            ]
-            if batch_norms:
-                raise ValueError(
-                    f"{type(self).__name__} cannot use {type(net).__name__}: it has "
-                    f"batch normalisation ({', '.join(batch_norms)}), whose running "
-                    "statistics and batch dependence do not fit the functional "
-                    "student network. Use a network without BatchNorm (instance, "
-                    "group or layer normalisation are fine), e.g. net='auto'."
-                )
+        refuse_batch_norm(
+            self,
+            nets,
+            "whose running statistics and batch dependence do not fit the "
+            "functional student network.",
+        )
         return nets, devices
 
     def _check_memory(self, X, nets, n_synthetic, device):

@@ -249,7 +249,7 @@ def test_batch_normalisation_is_refused(three_class_table, monkeypatch):
         def forward(self, x):
             return self.head(self.embed(x))
 
-    with pytest.raises(ValueError, match=r"batch normalisation \(body.1\).*without"):
+    with pytest.raises(ValueError, match=r"normalisation \(BatchNorm1d\).*without"):
         TrajectoryMatching(net=WithBatchNorm, **FAST).fit_resample(X, y)
 
 
