@@ -283,39 +283,68 @@ def _read_labelled(path: Path, target: str, args, columns=None):
     return X, y
 
 
-def _table_learners(names):
-    """Default table learners behind an imputer / encoder fitted on their data."""
-    from sklearn.compose import make_column_selector, make_column_transformer
-    from sklearn.impute import SimpleImputer
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+def _pick_learners(names):
+    """The table learners named in ``names`` (all when None)."""
+    from .evaluation import table_learners
 
-    from .evaluation import default_learners
-
-    learners = default_learners(2)
+    learners = table_learners()
     unknown = set(names or []) - set(learners)
     if unknown:
         raise _InputError(
             f"unknown learner(s) {sorted(unknown)}; choose from {list(learners)}."
         )
-    encode = make_column_transformer(
-        (
-            make_pipeline(SimpleImputer(strategy="median"), StandardScaler()),
-            make_column_selector(dtype_include="number"),
-        ),
-        (
-            make_pipeline(
-                SimpleImputer(strategy="most_frequent"),
-                OneHotEncoder(handle_unknown="ignore"),
-            ),
-            make_column_selector(dtype_exclude="number"),
-        ),
-    )
-    return {
-        name: make_pipeline(encode, learner)
-        for name, learner in learners.items()
-        if not names or name in names
-    }
+    return {k: v for k, v in learners.items() if not names or k in names}
+
+
+def _load_sets(args):
+    """``(X_small, y_small, X_test, y_test, X_train, y_train, card)`` of a command."""
+    from .io import card_path, load_condensed
+
+    target, card = args.target, None
+    if card_path(args.condensed).is_file():
+        try:
+            condensed = load_condensed(args.condensed)
+        except ValueError as exc:
+            raise _InputError(str(exc)) from exc
+        X_small, y_small, card = condensed.data, condensed.target, condensed.card
+        if target is not None and target != y_small.name:
+            raise _InputError(
+                f"--target {target!r} differs from the card's target column "
+                f"{y_small.name!r}."
+            )
+        target = y_small.name
+    elif target is None:
+        raise _InputError(
+            f"{args.condensed} has no data card; give its label column with --target."
+        )
+    else:
+        X_small, y_small = _read_labelled(args.condensed, target, args)
+    X_test, y_test = _read_labelled(args.test, target, args, X_small.columns)
+    X_train = y_train = None
+    if args.train is not None:
+        X_train, y_train = _read_labelled(args.train, target, args, X_small.columns)
+    return X_small, y_small, X_test, y_test, X_train, y_train, card
+
+
+def _utility(args, sets):
+    """The utility results of a command's sets (``evaluate_condensed``)."""
+    from .evaluation import evaluate_condensed
+
+    X_small, y_small, X_test, y_test, X_train, y_train, _ = sets
+    try:
+        return evaluate_condensed(
+            X_small,
+            y_small,
+            X_test,
+            y_test,
+            X_train=X_train,
+            y_train=y_train,
+            learners=_pick_learners(args.learners),
+            n_seeds=args.seeds,
+            name=args.condensed.name,
+        )
+    except ValueError as exc:
+        raise _InputError(str(exc)) from exc
 
 
 def _evaluate(args: argparse.Namespace) -> int:
@@ -331,88 +360,13 @@ def _evaluate(args: argparse.Namespace) -> int:
     written by `sklearn-dc condense` is checked against its data card, whose
     target column is used unless --target is given.
     """
-    import numpy as np
-    import pandas as pd
-    from sklearn.metrics import get_scorer
-    from sklearn.utils.multiclass import type_of_target
+    from .evaluation import utility_table
 
-    from .coreset import RandomSubset
-    from .evaluation._utility import FULL_DATA, _fit_and_score
-    from .io import card_path, load_condensed
-
-    target = args.target
-    if card_path(args.condensed).is_file():
-        try:
-            condensed = load_condensed(args.condensed)
-        except ValueError as exc:
-            raise _InputError(str(exc)) from exc
-        X_small, y_small = condensed.data, condensed.target
-        if target is not None and target != y_small.name:
-            raise _InputError(
-                f"--target {target!r} differs from the card's target column "
-                f"{y_small.name!r}."
-            )
-        target = y_small.name
-    elif target is None:
-        raise _InputError(
-            f"{args.condensed} has no data card; give its label column with --target."
-        )
-    else:
-        X_small, y_small = _read_labelled(args.condensed, target, args)
-    X_test, y_test = _read_labelled(args.test, target, args, X_small.columns)
-    unseen = set(y_test) - set(y_small)
-    if unseen or y_small.nunique() < 2:
-        raise _InputError(
-            f"The condensed records have the classes {sorted(set(y_small))}, the "
-            f"test records {sorted(set(y_test))}: every test class must be "
-            "among at least two condensed classes."
-        )
-    learners = _table_learners(args.learners)
-    scoring = "roc_auc" if type_of_target(y_test) == "binary" else "accuracy"
-    scorer = get_scorer(scoring)
-    runs = [(args.condensed.name, X_small, y_small, seed) for seed in range(args.seeds)]
-    if args.train is not None:
-        X_train, y_train = _read_labelled(args.train, target, args, X_small.columns)
-        runs += [(FULL_DATA, X_train, y_train, seed) for seed in range(args.seeds)]
-        budget = y_small.value_counts().to_dict()
-        for seed in range(args.seeds):
-            # Rows are drawn by position: the table itself may hold text.
-            sampler = RandomSubset(n_per_class=budget, random_state=seed)
-            sampler.fit_resample(np.arange(len(y_train))[:, None], y_train)
-            rows_drawn = sampler.sample_indices_
-            runs.append(
-                (
-                    "RandomSubset",
-                    X_train.iloc[rows_drawn],
-                    y_train.iloc[rows_drawn],
-                    seed,
-                )
-            )
-    rows = []
-    for name, X_fit, y_fit, seed in runs:
-        for learner_name, learner in learners.items():
-            score, seconds = _fit_and_score(
-                learner, seed, X_fit, y_fit, X_test, y_test, scorer
-            )
-            rows.append((name, len(y_fit), learner_name, score, seconds))
-    results = pd.DataFrame(rows, columns=["set", "records", "learner", "score", "s"])
-    table = results.pivot_table(
-        index=["set", "records"],
-        columns="learner",
-        values="score",
-        aggfunc=lambda v: (
-            f"{np.mean(v):.3f} ± {np.std(v, ddof=1):.3f}"
-            if len(v) > 1
-            else f"{np.mean(v):.3f}"
-        ),
-        sort=False,
-    )[list(learners)]
-    table["learner fit s"] = (
-        results.groupby(["set", "records"], sort=False)["s"].mean().round(2)
-    )
+    sets = _load_sets(args)
+    results = _utility(args, sets)
     print(
-        f"{scoring} on {args.test.name} ({len(y_test)} records), mean ± std over "
-        f"{args.seeds} seeds:\n{table.to_string()}"
+        f"{results.scoring.iloc[0]} on {args.test.name} ({len(sets[3])} records), "
+        f"mean ± std over {args.seeds} seeds:\n{utility_table(results).to_string()}"
     )
     return 0
 

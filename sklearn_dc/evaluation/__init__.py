@@ -1,5 +1,6 @@
 """The condensation protocol: learners trained on condensed data, tested on real."""
 
+from ._condensed import evaluate_condensed, table_learners
 from ._plot import plot_utility
 from ._utility import (
     default_condensers,
@@ -11,7 +12,9 @@ from ._utility import (
 __all__ = [
     "default_condensers",
     "default_learners",
+    "evaluate_condensed",
     "evaluate_condensers",
     "plot_utility",
+    "table_learners",
     "utility_table",
 ]

@@ -351,6 +351,11 @@ def _is_seed(param):
     return param == "random_state" or param.endswith("__random_state")
 
 
+def _format(value, template):
+    """``template`` applied to ``value``; empty for NaN (not measured)."""
+    return "" if np.isnan(value) else template.format(value)
+
+
 def _format_bytes(n_bytes):
     for unit in ["B", "kB", "MB"]:
         if n_bytes < 1000:
@@ -380,14 +385,17 @@ def utility_table(results: pd.DataFrame) -> pd.DataFrame:
     """
     rows = {}
     for row in results.itertuples(index=False):
-        budget = "all" if row.n_per_class is None else f"{row.n_per_class:g}"
+        if row.method == FULL_DATA:
+            budget = "all"
+        else:
+            budget = "mixed" if row.n_per_class is None else f"{row.n_per_class:g}"
         cells = rows.setdefault(
             (budget, row.method),
             {
                 "records": f"{row.n_records:.0f}",
                 "bytes": _format_bytes(row.n_bytes),
-                "compression": f"{row.compression:.1f}x",
-                "condense s": f"{row.condense_seconds:.2f}",
+                "compression": _format(row.compression, "{:.1f}x"),
+                "condense s": _format(row.condense_seconds, "{:.2f}"),
                 "_fit": [],
                 "_speedup": [],
                 "_scores": [],
@@ -400,7 +408,7 @@ def utility_table(results: pd.DataFrame) -> pd.DataFrame:
     for cells in rows.values():
         cells["mean"] = f"{np.mean(cells.pop('_scores')):.3f}"
         cells["learner fit s"] = f"{np.mean(cells.pop('_fit')):.2f}"
-        cells["fit speed-up"] = f"{np.mean(cells.pop('_speedup')):.0f}x"
+        cells["fit speed-up"] = _format(np.mean(cells.pop("_speedup")), "{:.0f}x")
     learners = list(dict.fromkeys(results["learner"]))
     budgets = list(dict.fromkeys(budget for budget, _ in rows))
     ordered = sorted(rows, key=lambda key: budgets.index(key[0]))
