@@ -6,6 +6,7 @@ import argparse
 import sys
 import time
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 # The demo compares the baselines with the reference paper's method; the
@@ -141,6 +142,20 @@ _METHODS = {
 }
 
 
+@contextmanager
+def _warnings_to_stderr(command):
+    """Show warnings as one line each on standard error, not as tracebacks."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    seen = set()
+    for warning in caught:
+        message = str(warning.message)
+        if message not in seen:
+            seen.add(message)
+            print(f"sklearn-dc {command}: warning: {message}", file=sys.stderr)
+
+
 class _InputError(Exception):
     """Bad input from the user: printed without a traceback, exit status 2."""
 
@@ -237,14 +252,11 @@ def _condense(args: argparse.Namespace) -> int:
     )
     start = time.perf_counter()
     try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+        with _warnings_to_stderr("condense"):
             X_small, y_small = wrapper.fit_resample(X, y)
     except ValueError as exc:
         raise _InputError(str(exc)) from exc
     seconds = time.perf_counter() - start
-    for warning in caught:
-        print(f"sklearn-dc condense: warning: {warning.message}", file=sys.stderr)
     card = make_data_card(
         wrapper,
         X,
@@ -371,6 +383,73 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    """Write an HTML report on a condensed file, for the decision to share it.
+
+    One self-contained page: the data card (for a file written by
+    `sklearn-dc condense`, checked against its hash), the utility table of
+    `sklearn-dc evaluate` (the condensed records beside all training records
+    and random subsets of the same size), the privacy audit
+    (sklearn_dc.privacy.privacy_report: copies, distances to closest
+    records, membership-inference attacks, with the value expected without
+    leakage) with the histograms of distances to closest records, and each
+    feature's distribution in the training and the condensed records.
+    """
+    from .evaluation import condensation_report
+
+    if args.output.exists() and not args.overwrite:
+        raise _InputError(f"{args.output} exists; pass --overwrite to replace it.")
+    X_small, y_small, X_test, y_test, X_train, y_train, card = _load_sets(args)
+    try:
+        with _warnings_to_stderr("report"):
+            page = condensation_report(
+                X_small,
+                y_small,
+                X_train,
+                y_train,
+                X_test,
+                y_test,
+                card=card,
+                learners=_pick_learners(args.learners),
+                n_seeds=args.seeds,
+                title=f"Condensed data report: {args.condensed.name}",
+            )
+    except ValueError as exc:
+        raise _InputError(str(exc)) from exc
+    args.output.write_text(page, encoding="utf-8")
+    if not args.quiet:
+        print(f"wrote {args.output}")
+    return 0
+
+
+def _add_condensed_files(command, *, train_required):
+    """The file arguments shared by ``evaluate`` and ``report``."""
+    command.add_argument("condensed", type=Path, help="the condensed records (CSV)")
+    command.add_argument(
+        "--test", type=Path, required=True,
+        help="real held-out records (CSV) with the same columns and the target",
+    )  # fmt: skip
+    command.add_argument(
+        "--train", type=Path, required=train_required,
+        help="the real training records (CSV) the condensed set was made from: the "
+        "full-data and random-subset references"
+        + (" and the members of the privacy attacks" if train_required else ""),
+    )  # fmt: skip
+    command.add_argument("--target", help="the label column (default: the data card's)")
+    command.add_argument(
+        "--learners", nargs="+", metavar="NAME",
+        help="learners by name: 'logistic regression', 'gradient boosting', MLP "
+        "(default: all three)",
+    )  # fmt: skip
+    command.add_argument(
+        "--seeds", type=int, default=3, help="seeds per learner (default: 3)"
+    )
+    command.add_argument("--sep", default=",", help="delimiter of the CSV files")
+    command.add_argument(
+        "--encoding", default="utf-8", help="text encoding of the CSV files"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``sklearn-dc``."""
     from . import __version__
@@ -491,32 +570,24 @@ def build_parser() -> argparse.ArgumentParser:
         description=_evaluate.__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    evaluate.add_argument("condensed", type=Path, help="the condensed records (CSV)")
-    evaluate.add_argument(
-        "--test", type=Path, required=True,
-        help="real held-out records (CSV) with the same columns and the target",
-    )  # fmt: skip
-    evaluate.add_argument(
-        "--train", type=Path,
-        help="the real training records (CSV): adds the full-data and random-subset "
-        "references",
-    )  # fmt: skip
-    evaluate.add_argument(
-        "--target", help="the label column (default: the data card's)"
-    )
-    evaluate.add_argument(
-        "--learners", nargs="+", metavar="NAME",
-        help="learners by name: 'logistic regression', 'gradient boosting', MLP "
-        "(default: all three)",
-    )  # fmt: skip
-    evaluate.add_argument(
-        "--seeds", type=int, default=3, help="seeds per learner (default: 3)"
-    )
-    evaluate.add_argument("--sep", default=",", help="delimiter of the CSV files")
-    evaluate.add_argument(
-        "--encoding", default="utf-8", help="text encoding of the CSV files"
-    )
+    _add_condensed_files(evaluate, train_required=False)
     evaluate.set_defaults(handler=_evaluate)
+
+    report = commands.add_parser(
+        "report",
+        help="write an HTML report: data card, utility, leakage, distributions",
+        description=_report.__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_condensed_files(report, train_required=True)
+    report.add_argument(
+        "-o", "--output", type=Path, required=True, help="the HTML file to write"
+    )
+    report.add_argument(
+        "--overwrite", action="store_true", help="replace an existing report"
+    )
+    report.add_argument("--quiet", action="store_true", help="print nothing")
+    report.set_defaults(handler=_report)
     return parser
 
 

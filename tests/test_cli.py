@@ -191,3 +191,26 @@ def test_evaluate_needs_a_target_and_matching_columns(train_test_csv, tmp_path, 
     argv = ["evaluate", str(train), "--test", str(other), "--target", "death"]
     assert main(argv) == 2
     assert "missing: ['age']" in capsys.readouterr().err
+
+
+def test_report_writes_one_self_contained_page(train_test_csv, tmp_path, capsys):
+    train, test = train_test_csv
+    small, page = tmp_path / "small.csv", tmp_path / "report.html"
+    argv = ["condense", str(train), "--target", "death", "-o", str(small)]
+    assert main([*argv, "--method", "kmeans", "--n-per-class", "5", "--quiet"]) == 0
+    argv = ["report", str(small), "--test", str(test), "--train", str(train)]
+    argv += ["-o", str(page), "--learners", "logistic regression", "--seeds", "1"]
+    assert main(argv) == 0
+    text = page.read_text()
+    for heading in ["Data card", "Utility", "Leakage", "Distributions"]:
+        assert f"<h2>{heading}</h2>" in text
+    assert "KMeansCentroids" in text and "membership AUC (distance)" in text
+    assert text.count("data:image/png;base64,") == 2
+    assert main(argv) == 2  # the page exists now
+    assert "--overwrite" in capsys.readouterr().err
+
+
+def test_report_needs_the_training_records(train_test_csv):
+    train, test = train_test_csv
+    with pytest.raises(SystemExit):
+        main(["report", str(train), "--test", str(test), "-o", "x.html"])

@@ -1,6 +1,7 @@
 """The condensation protocol: learners trained on condensed data, tested on real."""
 
 from ._condensed import evaluate_condensed, table_learners
+from ._html_report import condensation_report
 from ._plot import plot_utility
 from ._utility import (
     default_condensers,
@@ -10,6 +11,7 @@ from ._utility import (
 )
 
 __all__ = [
+    "condensation_report",
     "default_condensers",
     "default_learners",
     "evaluate_condensed",
