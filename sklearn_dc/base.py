@@ -50,7 +50,7 @@ _fitted_attributes_docstring = """classes_ : ndarray of shape (n_classes,)
     n_features_in_ : int
         Number of features (second dimension of ``X``) seen during fit.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the features, defined only when ``X`` has string column
         names.""".rstrip()
 

@@ -130,7 +130,7 @@ class TabularCondenser(BaseSampler):
     n_features_in_ : int
         Number of columns of the input table.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         The input column names.
 
     See Also

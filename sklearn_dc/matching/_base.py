@@ -76,7 +76,7 @@ _warm_start_docstring = """warm_start : bool, default=False
         For long runs: fit with a small ``n_iter``, check the result, and
         continue.""".rstrip()
 
-_matching_attributes_docstring = """loss_history_ : ndarray of shape (n_iter_,)
+_matching_attributes_docstring = """loss_history_ : ndarray of shape (`n_iter_`,)
         Matching loss at each iteration.
 
     n_iter_ : int
