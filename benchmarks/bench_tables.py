@@ -146,8 +146,8 @@ encoded), condensed by each method at each budget with seeds
 0-{args.seeds - 1}, and logistic regression, gradient boosting and an MLP
 (scikit-learn's, one hidden layer of 100) are trained on the condensed records
 and scored on the real test split. *full data* trains the same learners on the
-whole training split. `condense s` is the wall time of one condensation (one
-process, no other work running); `bytes` the condensed records' size and
+whole training split. `condense s` is the wall time of one condensation
+(n_jobs=1); `bytes` the condensed records' size and
 `compression` training records / condensed records (the size ratio at equal
 dtype); `fit speed-up` the learners' mean training time on the full data over
 that on the condensed set. Every condenser runs with its defaults:
