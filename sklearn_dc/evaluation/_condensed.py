@@ -12,7 +12,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.utils.multiclass import type_of_target
 
 from ..coreset import RandomSubset
-from ._utility import FULL_DATA, _fit_and_score, default_learners
+from ._utility import FULL_DATA, _fit_and_score, _tidy, default_learners
 
 
 def table_learners() -> dict:
@@ -195,25 +195,7 @@ def evaluate_condensed(
     n_reference = len(y_train) if X_train is not None else np.nan
     results["compression"] = n_reference / results["n_records"]
     results["condense_seconds"] = np.nan
-    full_fit = results[results.method == FULL_DATA].set_index("learner").fit_seconds
-    results["fit_speedup"] = results.learner.map(full_fit) / results.fit_seconds
-    results["scoring"] = scoring
-    return results[
-        [
-            "method",
-            "n_per_class",
-            "learner",
-            "n_records",
-            "n_bytes",
-            "compression",
-            "score_mean",
-            "score_std",
-            "condense_seconds",
-            "fit_seconds",
-            "fit_speedup",
-            "scoring",
-        ]
-    ]
+    return _tidy(results, scoring)
 
 
 def _take(X, rows):

@@ -294,22 +294,32 @@ def evaluate_condensers(
     )
     results["n_bytes"] = (results["n_records"] * record_bytes).round().astype(int)
     results["compression"] = n_train / results["n_records"]
+    return _tidy(results, scoring)
+
+
+# The columns of the protocol's results, in order.
+RESULT_COLUMNS = [
+    "method",
+    "n_per_class",
+    "learner",
+    "n_records",
+    "n_bytes",
+    "compression",
+    "score_mean",
+    "score_std",
+    "condense_seconds",
+    "fit_seconds",
+    "fit_speedup",
+    "scoring",
+]
+
+
+def _tidy(results, scoring):
+    """Add the learners' speed-up over the full data; the columns in order."""
     full_fit = results[results.method == FULL_DATA].set_index("learner").fit_seconds
     results["fit_speedup"] = results.learner.map(full_fit) / results.fit_seconds
     results["scoring"] = scoring
-    return results[
-        [
-            "method",
-            "n_per_class",
-            "learner",
-            "n_records",
-            "n_bytes",
-            "compression",
-            "score_mean",
-            "score_std",
-        ]
-        + ["condense_seconds", "fit_seconds", "fit_speedup", "scoring"]
-    ]
+    return results[RESULT_COLUMNS]
 
 
 def _parallel(n_jobs, verbose, description, tasks):
