@@ -20,16 +20,18 @@ from datetime import date
 from pathlib import Path
 
 import torch
-from sklearn.compose import ColumnTransformer, make_column_selector
 from sklearn.datasets import load_breast_cancer, load_digits
-from sklearn.impute import SimpleImputer
 from sklearn.model_selection import train_test_split
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.preprocessing import StandardScaler
 
 import sklearn_dc
 from sklearn_dc.datasets import load_support2
-from sklearn_dc.evaluation import default_condensers, evaluate_condensers, utility_table
+from sklearn_dc.evaluation import (
+    default_condensers,
+    evaluate_condensers,
+    mixed_table_encoder,
+    utility_table,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -37,21 +39,7 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 
 def mixed_table_preprocessor():
     """Impute, scale numbers and one-hot encode categories (SUPPORT2)."""
-    numeric = make_pipeline(SimpleImputer(strategy="median"), StandardScaler())
-    categorical = make_pipeline(
-        SimpleImputer(strategy="most_frequent"),
-        OneHotEncoder(handle_unknown="ignore", sparse_output=False),
-    )
-    return ColumnTransformer(
-        [
-            ("numeric", numeric, make_column_selector(dtype_include="number")),
-            (
-                "categorical",
-                categorical,
-                make_column_selector(dtype_include="category"),
-            ),
-        ]
-    )
+    return mixed_table_encoder(sparse_output=False)
 
 
 def datasets():

@@ -1,6 +1,6 @@
 """The condensation protocol: learners trained on condensed data, tested on real."""
 
-from ._condensed import evaluate_condensed, table_learners
+from ._condensed import evaluate_condensed, mixed_table_encoder, table_learners
 from ._html_report import condensation_report
 from ._plot import plot_utility
 from ._utility import (
@@ -16,6 +16,7 @@ __all__ = [
     "default_learners",
     "evaluate_condensed",
     "evaluate_condensers",
+    "mixed_table_encoder",
     "plot_utility",
     "table_learners",
     "utility_table",

@@ -15,6 +15,45 @@ from ..coreset import RandomSubset
 from ._utility import FULL_DATA, _fit_and_score, _tidy, default_learners
 
 
+def mixed_table_encoder(*, sparse_output: bool = True):
+    """Impute, standardise numbers and one-hot encode the other columns.
+
+    Numbers: median imputation and ``StandardScaler``; other columns: most
+    frequent value and ``OneHotEncoder(handle_unknown="ignore")``.
+
+    Parameters
+    ----------
+    sparse_output : bool, default=True
+        Passed to the ``OneHotEncoder``.
+
+    Returns
+    -------
+    encoder : ColumnTransformer
+        Unfitted.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn_dc.evaluation import mixed_table_encoder
+    >>> table = pd.DataFrame({"age": [60.0, None, 70.0], "sex": ["f", "m", "f"]})
+    >>> mixed_table_encoder(sparse_output=False).fit_transform(table).shape
+    (3, 3)
+    """
+    return make_column_transformer(
+        (
+            make_pipeline(SimpleImputer(strategy="median"), StandardScaler()),
+            make_column_selector(dtype_include="number"),
+        ),
+        (
+            make_pipeline(
+                SimpleImputer(strategy="most_frequent"),
+                OneHotEncoder(handle_unknown="ignore", sparse_output=sparse_output),
+            ),
+            make_column_selector(dtype_exclude="number"),
+        ),
+    )
+
+
 def table_learners() -> dict:
     """The default table learners, each behind its own imputer and encoder.
 
@@ -35,19 +74,7 @@ def table_learners() -> dict:
     >>> list(table_learners())
     ['logistic regression', 'gradient boosting', 'MLP']
     """
-    encode = make_column_transformer(
-        (
-            make_pipeline(SimpleImputer(strategy="median"), StandardScaler()),
-            make_column_selector(dtype_include="number"),
-        ),
-        (
-            make_pipeline(
-                SimpleImputer(strategy="most_frequent"),
-                OneHotEncoder(handle_unknown="ignore"),
-            ),
-            make_column_selector(dtype_exclude="number"),
-        ),
-    )
+    encode = mixed_table_encoder()
     return {
         name: make_pipeline(encode, learner)
         for name, learner in default_learners(2).items()

@@ -10,12 +10,8 @@ from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
-from sklearn.compose import make_column_selector, make_column_transformer
-from sklearn.impute import SimpleImputer
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from ._condensed import evaluate_condensed
+from ._condensed import evaluate_condensed, mixed_table_encoder
 from ._utility import utility_table
 
 # At most this many features get a distribution plot (in column order).
@@ -172,19 +168,7 @@ def _encoded(X_condensed, X_train, X_test):
     """The three sets as float arrays, encoded from the training records."""
     if not hasattr(X_train, "columns"):
         return X_condensed, X_train, X_test
-    encoder = make_column_transformer(
-        (
-            make_pipeline(SimpleImputer(strategy="median"), StandardScaler()),
-            make_column_selector(dtype_include="number"),
-        ),
-        (
-            make_pipeline(
-                SimpleImputer(strategy="most_frequent"),
-                OneHotEncoder(handle_unknown="ignore", sparse_output=False),
-            ),
-            make_column_selector(dtype_exclude="number"),
-        ),
-    ).fit(X_train)
+    encoder = mixed_table_encoder(sparse_output=False).fit(X_train)
     return tuple(encoder.transform(X) for X in (X_condensed, X_train, X_test))
 
 
