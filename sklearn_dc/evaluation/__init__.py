@@ -2,6 +2,7 @@
 
 from ._condensed import evaluate_condensed, mixed_table_encoder, table_learners
 from ._html_report import condensation_report
+from ._memory import PeakMemory
 from ._plot import plot_utility
 from ._utility import (
     default_condensers,
@@ -11,6 +12,7 @@ from ._utility import (
 )
 
 __all__ = [
+    "PeakMemory",
     "condensation_report",
     "default_condensers",
     "default_learners",

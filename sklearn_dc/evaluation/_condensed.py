@@ -126,11 +126,11 @@ def evaluate_condensed(
     Returns
     -------
     results : pandas.DataFrame
-        The columns of :func:`evaluate_condensers` (``condense_seconds`` is
-        NaN: the condensation happened elsewhere), one row per set and
-        learner; ``n_per_class`` is the records per class when every class
-        has the same number, else None. Lay it out with
-        :func:`utility_table`.
+        The columns of :func:`evaluate_condensers` (``condense_seconds`` and
+        ``condense_memory_mb`` are NaN: the condensation happened
+        elsewhere), one row per set and learner; ``n_per_class`` is the
+        records per class when every class has the same number, else None.
+        Lay it out with :func:`utility_table`.
 
     Examples
     --------
@@ -221,7 +221,7 @@ def evaluate_condensed(
     results["n_bytes"] = results["n_bytes"].round().astype(int)
     n_reference = len(y_train) if X_train is not None else np.nan
     results["compression"] = n_reference / results["n_records"]
-    results["condense_seconds"] = np.nan
+    results["condense_seconds"] = results["condense_memory_mb"] = np.nan
     return _tidy(results, scoring)
 
 

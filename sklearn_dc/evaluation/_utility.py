@@ -30,6 +30,7 @@ from ..matching import (
 )
 from ..nn import NetClassifier
 from ..preprocessing import SeriesSummary
+from ._memory import PeakMemory
 
 FULL_DATA = "full data"
 
@@ -187,8 +188,11 @@ def evaluate_condensers(
         training data's dtype), ``compression`` (training rows / condensed
         rows, the size ratio at equal dtype), ``score_mean``, ``score_std``,
         ``condense_seconds`` and ``fit_seconds`` (means over seeds),
-        ``fit_speedup`` (the learner's mean training time on the full data
-        over its time on the condensed set) and ``scoring``.
+        ``condense_memory_mb`` (the most resident memory one condensation
+        added to the process, over seeds, in MB; see :class:`PeakMemory`;
+        NaN off Linux), ``fit_speedup`` (the learner's mean training time
+        on the full data over its time on the condensed set) and
+        ``scoring``.
 
     Examples
     --------
@@ -271,6 +275,7 @@ def evaluate_condensers(
             "n_records": len(condensed[run][1]),
             "score": score,
             "condense_seconds": condensed[run][2],
+            "condense_memory_mb": condensed[run][3],
             "fit_seconds": fit_seconds,
         }
         for (run, learner_name), (score, fit_seconds) in zip(jobs, scores, strict=True)
@@ -284,6 +289,7 @@ def evaluate_condensers(
             score_mean=("score", "mean"),
             score_std=("score", "std"),
             condense_seconds=("condense_seconds", "mean"),
+            condense_memory_mb=("condense_memory_mb", "max"),
             fit_seconds=("fit_seconds", "mean"),
         )
         .reset_index()
@@ -308,6 +314,7 @@ RESULT_COLUMNS = [
     "score_mean",
     "score_std",
     "condense_seconds",
+    "condense_memory_mb",
     "fit_seconds",
     "fit_speedup",
     "scoring",
@@ -329,17 +336,20 @@ def _parallel(n_jobs, verbose, description, tasks):
 
 
 def _condense(condenser, budget, seed, X, y):
-    """``(X_condensed, y_condensed, seconds)``; the full data when no condenser."""
+    """``(X_condensed, y_condensed, seconds, peak extra MB)``.
+
+    The full data (with zero cost) when there is no condenser.
+    """
     if condenser is None:
-        return X, y, 0.0
+        return X, y, 0.0, 0.0
     start = time.perf_counter()
     condenser = clone(condenser).set_params(n_per_class=budget, random_state=seed)
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), PeakMemory() as memory:
         # A capped budget is expected here (say 50 per class of a class of
         # 30); the table reports the records actually kept.
         warnings.simplefilter("ignore", BudgetWarning)
         X_fit, y_fit = condenser.fit_resample(X, y)
-    return X_fit, y_fit, time.perf_counter() - start
+    return X_fit, y_fit, time.perf_counter() - start, memory.extra_bytes / 1e6
 
 
 def _fit_and_score(learner, seed, X_fit, y_fit, X_test, y_test, scorer):
@@ -379,7 +389,7 @@ def utility_table(results: pd.DataFrame) -> pd.DataFrame:
 
     Each learner gets a ``mean ± std`` column; the mean over learners, the
     number of records, their size in bytes, the compression ratio, the
-    condensation time, the learners' mean training time and their mean
+    condensation time and peak memory, the learners' mean training time and their mean
     speed-up over training on the full data follow. The full-data rows come
     first, then each budget with its methods.
 
@@ -406,6 +416,7 @@ def utility_table(results: pd.DataFrame) -> pd.DataFrame:
                 "bytes": _format_bytes(row.n_bytes),
                 "compression": _format(row.compression, "{:.1f}x"),
                 "condense s": _format(row.condense_seconds, "{:.2f}"),
+                "condense MB": _format(row.condense_memory_mb, "{:.0f}"),
                 "_fit": [],
                 "_speedup": [],
                 "_scores": [],
@@ -432,6 +443,7 @@ def utility_table(results: pd.DataFrame) -> pd.DataFrame:
         "bytes",
         "compression",
         "condense s",
+        "condense MB",
         "learner fit s",
         "fit speed-up",
     ]
