@@ -14,7 +14,9 @@ from sklearn.preprocessing import label_binarize
 from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils._param_validation import Interval, RealNotInt
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import validate_data
+from sklearn.utils.validation import column_or_1d, validate_data
+
+from ._out_of_core import all_finite, is_out_of_core
 
 __all__ = ["BaseCondenser", "BudgetWarning"]
 
@@ -167,28 +169,11 @@ class BaseCondenser(BaseSampler):
         check_classification_targets(y)
         y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
         _check_numeric_columns(X, type(self).__name__)
-        try:
-            X, y = validate_data(
-                self,
-                X,
-                y,
-                reset=True,
-                accept_sparse=["csr", "csc", "coo"],
-                dtype=[np.float64, np.float32],
-                allow_nd=True,
-                ensure_all_finite=False,
-            )
-        except ValueError as exc:
-            if "could not convert" not in str(exc):
-                raise
-            raise ValueError(
-                f"{type(self).__name__} needs numeric X ({exc}). Encode categorical "
-                "columns before the condenser, e.g. with "
-                "sklearn.preprocessing.OneHotEncoder in a ColumnTransformer."
-            ) from exc
-        if sparse.issparse(X):
-            X = X.toarray()
-        if not np.isfinite(X).all():
+        if is_out_of_core(X):
+            X, y = self._validate_memmap(X, y)
+        else:
+            X, y = self._validate_array(X, y)
+        if not all_finite(X):
             imputer = (
                 "sklearn_dc.preprocessing.TimeSeriesImputer"
                 if X.ndim == 3
@@ -213,6 +198,66 @@ class BaseCondenser(BaseSampler):
         )
         self.sampling_strategy_ = dict(self.n_per_class_)
         return X, y_encoded, binarize_y
+
+    def _validate_memmap(self, X, y):
+        """Check a memory-mapped ``X`` without reading it into memory.
+
+        scikit-learn's validation would copy it (and its finite check would
+        allocate a mask as long as the data), so the checks are done here and
+        the finite check block by block.
+        """
+        name = type(self).__name__
+        if X.dtype not in (np.float32, np.float64):
+            raise ValueError(
+                f"X is a numpy.memmap of dtype {X.dtype}; {name} reads out-of-core "
+                "data as it is stored and needs float32 or float64 (converting "
+                "would load it all into memory). Write the file as float32, e.g. "
+                "np.memmap(path, dtype='float32', mode='w+', shape=...)."
+            )
+        if X.ndim < 2:
+            raise ValueError(
+                f"X is a 1-D numpy.memmap of shape {X.shape}; {name} needs records "
+                "in rows, shape (n_samples, n_features) or (n_samples, d1, d2, ...). "
+                "Open the memmap with its full shape= (and order) as written."
+            )
+        y = column_or_1d(y, warn=True)
+        if len(X) != len(y):
+            raise ValueError(
+                f"X (a numpy.memmap) has {len(X)} rows but y has {len(y)} labels. "
+                "Check the shape= the memmap was opened with: it must match the "
+                "shape it was written with."
+            )
+        if len(X) == 0:
+            raise ValueError(f"{name} needs at least one record; X is empty.")
+        self.n_features_in_ = X.shape[1]
+        if hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+        return X, y
+
+    def _validate_array(self, X, y):
+        """scikit-learn's validation of ``X`` and ``y``; sparse X is densified."""
+        try:
+            X, y = validate_data(
+                self,
+                X,
+                y,
+                reset=True,
+                accept_sparse=["csr", "csc", "coo"],
+                dtype=[np.float64, np.float32],
+                allow_nd=True,
+                ensure_all_finite=False,
+            )
+        except ValueError as exc:
+            if "could not convert" not in str(exc):
+                raise
+            raise ValueError(
+                f"{type(self).__name__} needs numeric X ({exc}). Encode categorical "
+                "columns before the condenser, e.g. with "
+                "sklearn.preprocessing.OneHotEncoder in a ColumnTransformer."
+            ) from exc
+        if sparse.issparse(X):
+            X = X.toarray()
+        return X, y
 
     def _resolve_budget(self, class_counts):
         """Turn ``n_per_class`` into an int array aligned with ``classes_``."""

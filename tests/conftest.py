@@ -1,6 +1,7 @@
 """Shared fixtures: small data sets and the location of ../shared/data."""
 
 import os
+import socket
 from pathlib import Path
 
 import numpy as np
@@ -87,3 +88,12 @@ def digits_split():
     train, test = order[:1200], order[1200:]
     scaler = StandardScaler().fit(X[train])
     return scaler.transform(X[train]), y[train], scaler.transform(X[test]), y[test]
+
+
+@pytest.fixture
+def free_loopback_address():
+    """``tcp://127.0.0.1:<port>`` with nothing listening on the port."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"tcp://127.0.0.1:{port}"

@@ -214,3 +214,12 @@ def test_report_needs_the_training_records(train_test_csv):
     train, test = train_test_csv
     with pytest.raises(SystemExit):
         main(["report", str(train), "--test", str(test), "-o", "x.html"])
+
+
+def test_demo_on_an_unreachable_dask_scheduler(free_loopback_address, capsys):
+    pytest.importorskip("distributed")
+    argv = ["demo", "--data", "breast-cancer", "--dask", free_loopback_address]
+    assert main([*argv, "--dask-timeout", "2", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("sklearn-dc demo: error: No Dask scheduler answered at")
+    assert free_loopback_address in err and err.count("\n") == 1

@@ -4,7 +4,19 @@ from abc import abstractmethod
 
 import numpy as np
 
+from .._out_of_core import class_sample, take_rows
 from ..base import BaseCondenser
+
+
+def _class_rows(condenser, X, members, rng, label):
+    """Positions in ``X`` and flattened rows a per-class method works on.
+
+    Every member of the class, except from a memmap too large to read whole:
+    then a random sample (see ``class_sample``, which warns).
+    """
+    name, label = type(condenser).__name__, condenser.classes_[label]
+    members = members[class_sample(X, members, rng, name, label)]
+    return members, take_rows(X, members).reshape(len(members), -1)
 
 
 class BaseCoreset(BaseCondenser):
@@ -20,16 +32,21 @@ class BaseCoreset(BaseCondenser):
     """
 
     _returns_real_rows = True
+    # Whether _select_class looks at the records (not only at how many).
+    _reads_records = True
 
     def _fit_resample(self, X, y):
         rng = np.random.default_rng(self._draw_seed())
-        flat = X.reshape(len(X), -1)
         chosen = []
         for label, n_select in enumerate(self._budget()):
             members = np.flatnonzero(y == label)
-            chosen.append(members[self._select_class(flat[members], n_select, rng)])
+            if self._reads_records:
+                members, rows = _class_rows(self, X, members, rng, label)
+            else:
+                rows = np.empty((len(members), 0), dtype=X.dtype)
+            chosen.append(members[self._select_class(rows, n_select, rng)])
         self.sample_indices_ = np.concatenate(chosen)
-        return X[self.sample_indices_], y[self.sample_indices_]
+        return take_rows(X, self.sample_indices_), y[self.sample_indices_]
 
     @abstractmethod
     def _select_class(self, X_class, n_select, rng):
@@ -49,12 +66,11 @@ class BasePrototypes(BaseCondenser):
 
     def _fit_resample(self, X, y):
         rng = np.random.default_rng(self._draw_seed())
-        flat = X.reshape(len(X), -1)
         budget = self._budget()
-        prototypes = [
-            self._prototypes_class(flat[y == label], n, rng)
-            for label, n in enumerate(budget)
-        ]
+        prototypes = []
+        for label, n in enumerate(budget):
+            _, rows = _class_rows(self, X, np.flatnonzero(y == label), rng, label)
+            prototypes.append(self._prototypes_class(rows, n, rng))
         X_res = np.concatenate(prototypes).reshape(-1, *X.shape[1:])
         return X_res, np.repeat(np.arange(len(budget)), budget)
 

@@ -44,5 +44,7 @@ class RandomSubset(BaseCoreset):
     def __init__(self, *, n_per_class=10, random_state=None):
         super().__init__(n_per_class=n_per_class, random_state=random_state)
 
+    _reads_records = False
+
     def _select_class(self, X_class, n_select, rng):
         return rng.choice(len(X_class), size=n_select, replace=False)

@@ -16,6 +16,14 @@ from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 from tqdm.auto import tqdm
 
+from .._out_of_core import (
+    class_sample,
+    column_mean_std,
+    column_range,
+    is_out_of_core,
+    iter_blocks,
+    take_rows,
+)
 from ..base import BaseCondenser
 from ..coreset._kmeans_centroids import kmeans_centres
 from ..nn import NETWORKS, resolve_nets
@@ -121,19 +129,21 @@ def _data_projection(X, device):
     variables such as age, or a clock such as hours since admission), keeps
     that shape: only its offset is learned.
     """
-    low = torch.as_tensor(X.min(axis=0), dtype=torch.float32, device=device)
-    high = torch.as_tensor(X.max(axis=0), dtype=torch.float32, device=device)
+    low, high = column_range(X)
+    low = torch.as_tensor(low, dtype=torch.float32, device=device)
+    high = torch.as_tensor(high, dtype=torch.float32, device=device)
     fixed, profile = None, None
     if X.ndim == 3:
-        deviation = X - X.mean(axis=2, keepdims=True)
-        spread = np.abs(deviation - deviation[:1]).max(axis=(0, 2))
-        scale = np.maximum(1.0, np.abs(X).max(axis=(0, 2)))
+        first = X[0] - X[0].mean(axis=1, keepdims=True)
+        spread, scale = 0.0, 1.0
+        for block in iter_blocks(X):
+            deviation = block - block.mean(axis=2, keepdims=True)
+            spread = np.maximum(spread, np.abs(deviation - first).max(axis=(0, 2)))
+            scale = np.maximum(scale, np.abs(block).max(axis=(0, 2)))
         mask = spread <= 1e-4 * scale
         if mask.any():
             fixed = torch.as_tensor(np.flatnonzero(mask), device=device)
-            profile = torch.as_tensor(
-                deviation[0, mask], dtype=torch.float32, device=device
-            )
+            profile = torch.as_tensor(first[mask], dtype=torch.float32, device=device)
 
     @torch.no_grad()
     def project(synthetic):
@@ -189,6 +199,76 @@ class _StopOnInterrupt:
         if self._previous is not None:
             signal.signal(signal.SIGINT, self._previous)
         return False
+
+
+class ClassBatches:
+    """Random real records of every class, drawn with replacement.
+
+    ``draw(batch_size, generator)`` returns ``batch_size`` records of each
+    class, class after class, as one tensor on ``device``. In-memory data are
+    sorted by class once and kept on the device, so a draw is one gather there
+    (no host round trip). A memmap stays on disk: a draw reads only the drawn
+    rows. Both give the same records for the same generator.
+
+    Parameters
+    ----------
+    X : ndarray or numpy.memmap
+        The training records.
+    y : ndarray of int
+        Their classes, encoded ``0 .. n_classes - 1``.
+    n_classes : int
+        Number of classes.
+    device : torch.device
+        Where the batches go.
+    dtype : torch.dtype, default=torch.float32
+        dtype of the batches.
+    draw_dtype : torch.dtype, default=torch.float32
+        dtype of the uniform draws that pick the rows.
+    flatten : bool, default=False
+        Return records flattened to one dimension.
+    """
+
+    def __init__(
+        self,
+        X,
+        y,
+        n_classes,
+        device,
+        dtype=torch.float32,
+        draw_dtype=torch.float32,
+        flatten=False,
+    ):
+        self.n_classes, self.device, self.dtype = n_classes, device, dtype
+        self.draw_dtype = draw_dtype
+        self.shape = (-1,) if flatten else X.shape[1:]
+        # Real records sorted by class, so a class's rows are one contiguous block.
+        order = np.argsort(y, kind="stable")
+        class_sizes = np.bincount(y, minlength=n_classes)
+        self.starts = torch.as_tensor(
+            np.concatenate([[0], np.cumsum(class_sizes)[:-1]]), device=device
+        )
+        self.sizes = torch.as_tensor(class_sizes, dtype=draw_dtype, device=device)
+        if is_out_of_core(X):
+            self._X, self._order, self._real = X, order, None
+        else:
+            sorted_records = X[order].reshape(len(X), *self.shape)
+            self._real = torch.as_tensor(sorted_records, dtype=dtype, device=device)
+
+    def draw(self, batch_size: int, generator: torch.Generator) -> torch.Tensor:
+        """``batch_size`` records per class, shape ``(n_classes * batch_size, ...)``."""
+        offsets = torch.rand(
+            self.n_classes,
+            batch_size,
+            generator=generator,
+            device=self.device,
+            dtype=self.draw_dtype,
+        )
+        rows = (self.starts[:, None] + (offsets * self.sizes[:, None]).long()).ravel()
+        if self._real is not None:
+            return self._real[rows]
+        records = take_rows(self._X, self._order[rows.cpu().numpy()])
+        records = records.reshape(len(records), *self.shape)
+        return torch.as_tensor(records, dtype=self.dtype, device=self.device)
 
 
 class BaseMatching(BaseCondenser):
@@ -307,15 +387,20 @@ class BaseMatching(BaseCondenser):
     def _initial_records(self, X, y, budget, rng):
         """Starting synthetic records, grouped by class, as a float array."""
         if self.init == "noise":
-            mean, std = X.mean(axis=0), X.std(axis=0)
+            mean, std = column_mean_std(X)
             return mean + std * rng.standard_normal((budget.sum(), *X.shape[1:]))
         parts = []
         for label, n in enumerate(budget):
-            X_class = X[y == label]
+            members = np.flatnonzero(y == label)
             if self.init == "real":
-                parts.append(X_class[rng.choice(len(X_class), size=n, replace=False)])
+                chosen = members[rng.choice(len(members), size=n, replace=False)]
+                parts.append(take_rows(X, chosen))
             else:
-                flat = X_class.reshape(len(X_class), -1)
+                name = f"{type(self).__name__}(init='kmeans')"
+                members = members[
+                    class_sample(X, members, rng, name, self.classes_[label])
+                ]
+                flat = take_rows(X, members).reshape(len(members), -1)
                 seed = int(rng.integers(2**31 - 1))
                 parts.append(kmeans_centres(flat, n, seed).reshape(-1, *X.shape[1:]))
         return np.concatenate(parts)

@@ -16,6 +16,7 @@ from ..base import _SHARED_DOCSTRINGS
 from ..nn import redraw_weights
 from ._base import (
     BaseMatching,
+    ClassBatches,
     _matching_attributes_docstring,
     _matching_parameters_docstring,
     _warm_start_docstring,
@@ -139,14 +140,7 @@ class DistributionMatching(BaseMatching):
         for net in nets:
             net.requires_grad_(False)
 
-        # Real records sorted by class, so a class's rows are one contiguous block.
-        order = np.argsort(y, kind="stable")
-        real = torch.as_tensor(X[order], dtype=torch.float32, device=device)
-        class_sizes = np.bincount(y, minlength=n_classes)
-        starts = torch.as_tensor(
-            np.concatenate([[0], np.cumsum(class_sizes)[:-1]]), device=device
-        )
-        sizes = torch.as_tensor(class_sizes, dtype=torch.float32, device=device)
+        real = ClassBatches(X, y, n_classes, device)
         synthetic_labels = torch.as_tensor(
             np.repeat(np.arange(n_classes), budget), device=device
         )
@@ -156,12 +150,7 @@ class DistributionMatching(BaseMatching):
         def loss_fn(synthetic):
             net = nets[rng.integers(len(nets))] if len(nets) > 1 else nets[0]
             redraw_weights(net, generator)
-            # batch_real rows per class, drawn with replacement in one call.
-            offsets = torch.rand(
-                n_classes, self.batch_real, generator=generator, device=device
-            )
-            rows = starts[:, None] + (offsets * sizes[:, None]).long()
-            batch = real[rows.ravel()]
+            batch = real.draw(self.batch_real, generator)
             if augment is not None:
                 # One draw for the real batch and the synthetic records.
                 batch, synthetic = apply_shared(augment, [batch, synthetic], generator)

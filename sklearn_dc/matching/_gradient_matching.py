@@ -20,6 +20,7 @@ from ..base import _SHARED_DOCSTRINGS
 from ..nn import redraw_weights
 from ._base import (
     BaseMatching,
+    ClassBatches,
     _matching_attributes_docstring,
     _matching_parameters_docstring,
     _warm_start_docstring,
@@ -300,13 +301,7 @@ class GradientMatching(BaseMatching):
         self.inner_steps_ = inner if self.inner_steps == "auto" else self.inner_steps
 
         n_classes = len(budget)
-        order = np.argsort(y, kind="stable")
-        real = torch.as_tensor(X[order], dtype=torch.float32, device=device)
-        class_sizes = np.bincount(y, minlength=n_classes)
-        starts = torch.as_tensor(
-            np.concatenate([[0], np.cumsum(class_sizes)[:-1]]), device=device
-        )
-        sizes = torch.as_tensor(class_sizes, dtype=torch.float32, device=device)
+        real = ClassBatches(X, y, n_classes, device)
         bounds = np.concatenate([[0], np.cumsum(budget)]).tolist()
         real_labels = [
             torch.full((self.batch_real,), c, device=device) for c in range(n_classes)
@@ -343,13 +338,11 @@ class GradientMatching(BaseMatching):
             net.zero_grad(set_to_none=True)
             # Only weight tensors are matched (biases give distance 0).
             weights = [p for p in net.parameters() if p.requires_grad and p.ndim > 1]
-            offsets = torch.rand(
-                n_classes, self.batch_real, generator=generator, device=device
-            )
-            rows = starts[:, None] + (offsets * sizes[:, None]).long()
+            batches = real.draw(self.batch_real, generator)
+            batches = batches.view(n_classes, self.batch_real, *batches.shape[1:])
             loss = 0.0
             for c in range(n_classes):
-                batch = real[rows[c]]
+                batch = batches[c]
                 records = synthetic[bounds[c] : bounds[c + 1]]
                 if augment is not None:
                     batch, records = apply_shared(augment, [batch, records], generator)

@@ -10,10 +10,12 @@ import torch
 from imblearn.utils import Substitution
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from .._out_of_core import element_variance
 from ..base import _SHARED_DOCSTRINGS
 from ..nn import redraw_weights
 from ._base import (
     BaseMatching,
+    ClassBatches,
     _matching_attributes_docstring,
     _matching_parameters_docstring,
     _warm_start_docstring,
@@ -334,19 +336,16 @@ class KernelInducingPoints(BaseMatching):
             net.requires_grad_(False)
 
         kernel = self._closed_form_kernel(X)
-        # Real records sorted by class, so a class's rows are one contiguous
-        # block; closed-form kernels read them flattened, in float64.
-        order = np.argsort(y, kind="stable")
-        if kernel is None:
-            real = torch.as_tensor(X[order], dtype=torch.float32, device=device)
-        else:
-            flat = X[order].reshape(len(X), -1)
-            real = torch.as_tensor(flat, dtype=torch.float64, device=device)
-        class_sizes = np.bincount(y, minlength=n_classes)
-        starts = torch.as_tensor(
-            np.concatenate([[0], np.cumsum(class_sizes)[:-1]]), device=device
+        # Closed-form kernels read the records flattened, in float64.
+        real = ClassBatches(
+            X,
+            y,
+            n_classes,
+            device,
+            dtype=torch.float32 if kernel is None else torch.float64,
+            draw_dtype=torch.float64,
+            flatten=kernel is not None,
         )
-        sizes = torch.as_tensor(class_sizes, dtype=torch.float64, device=device)
 
         def targets(classes):
             onehot = np.eye(n_classes)[classes] - 1.0 / n_classes
@@ -361,15 +360,7 @@ class KernelInducingPoints(BaseMatching):
         eye = torch.eye(n_synthetic, dtype=torch.float64, device=device)
 
         def loss_fn(synthetic):
-            offsets = torch.rand(
-                n_classes,
-                self.batch_real,
-                generator=generator,
-                device=device,
-                dtype=torch.float64,
-            )
-            rows = starts[:, None] + (offsets * sizes[:, None]).long()
-            batch = real[rows.ravel()]
+            batch = real.draw(self.batch_real, generator)
             if kernel is None:
                 net = nets[rng.integers(len(nets))] if len(nets) > 1 else nets[0]
                 redraw_weights(net, generator)
@@ -404,9 +395,9 @@ class KernelInducingPoints(BaseMatching):
             return lambda X1, X2: relu_network_kernel(X1, X2, depth=depth, kind=kind)
         if self.kernel == "rbf":
             if self.gamma == "scale":
-                flat = X.reshape(len(X), -1)
-                variance = float(flat.var())
-                gamma = 1.0 / (flat.shape[1] * variance) if variance > 0 else 1.0
+                variance = element_variance(X)
+                n_elements = int(np.prod(X.shape[1:]))
+                gamma = 1.0 / (n_elements * variance) if variance > 0 else 1.0
             else:
                 gamma = float(self.gamma)
             return lambda X1, X2: rbf_kernel(X1, X2, gamma)

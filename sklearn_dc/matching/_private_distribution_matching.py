@@ -14,6 +14,7 @@ from imblearn.utils import Substitution
 from sklearn.utils import check_array
 from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 
+from .._out_of_core import is_out_of_core, take_rows
 from ..base import _SHARED_DOCSTRINGS
 from ..nn import redraw_weights
 from ._base import (
@@ -452,7 +453,14 @@ class PrivateDistributionMatching(BaseMatching):
         clip_norm = float(self.clip_norm)
         noise_std = noise_multiplier * math.sqrt(2.0) * clip_norm
 
-        real = torch.tensor(X, dtype=torch.float32, device=device)
+        if is_out_of_core(X):
+
+            def real_rows(rows):
+                records = take_rows(X, rows.cpu().numpy())
+                return torch.as_tensor(records, dtype=torch.float32, device=device)
+
+        else:
+            real_rows = torch.tensor(X, dtype=torch.float32, device=device).__getitem__
         labels = torch.as_tensor(y, device=device)
         synthetic_labels = torch.as_tensor(
             np.repeat(np.arange(n_classes), budget), device=device
@@ -475,7 +483,7 @@ class PrivateDistributionMatching(BaseMatching):
             sampled = torch.nonzero(draws < sample_rate).squeeze(1)
             with torch.no_grad():
                 if len(sampled):
-                    embedded_real = net.embed(real[sampled])
+                    embedded_real = net.embed(real_rows(sampled))
                 else:
                     embedded_real = embedded.new_zeros((0, embedded.shape[1]))
                 sums = _noisy_class_sums(

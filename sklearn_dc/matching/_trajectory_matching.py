@@ -8,6 +8,7 @@ import json
 import math
 import os
 import pickle
+import warnings
 from contextlib import nullcontext
 from numbers import Integral, Real
 from pathlib import Path
@@ -22,6 +23,7 @@ from torch import nn
 from torch.func import functional_call
 from tqdm.auto import tqdm
 
+from .._out_of_core import iter_blocks
 from ..base import _SHARED_DOCSTRINGS
 from ..nn import redraw_weights
 from ._base import (
@@ -156,7 +158,10 @@ def train_expert(module, X, y, *, epochs, lr, batch_size, device, seed):
         verbose=0,
     )
     cuda = [device] if device.type == "cuda" else []
-    with torch.random.fork_rng(devices=cuda):
+    with torch.random.fork_rng(devices=cuda), warnings.catch_warnings():
+        # A read-only memmap's batches reach torch as read-only arrays; they
+        # are only read.
+        warnings.filterwarnings("ignore", message="The given NumPy array is not writ")
         torch.manual_seed(seed)
         net.fit(X, y)
     return torch.stack(recorder.trajectory)
@@ -479,9 +484,9 @@ class TrajectoryMatching(BaseMatching):
     def _fingerprint(self, X, y, nets, device, seed):
         """SHA-256 of everything that determines the expert trajectories."""
         digest = hashlib.sha256()
-        X32 = np.ascontiguousarray(X, dtype=np.float32)
-        digest.update(json.dumps([list(X32.shape), len(y)]).encode())
-        digest.update(X32.tobytes())
+        digest.update(json.dumps([list(X.shape), len(y)]).encode())
+        for block in iter_blocks(X):  # a memmap is hashed without loading it
+            digest.update(np.ascontiguousarray(block, dtype=np.float32).tobytes())
         digest.update(np.ascontiguousarray(y, dtype=np.int64).tobytes())
         settings = {
             "version": _CACHE_VERSION,
