@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 import warnings
@@ -27,6 +28,7 @@ from .._out_of_core import (
 from ..base import BaseCondenser
 from ..coreset._kmeans_centroids import kmeans_centres
 from ..nn import NETWORKS, resolve_nets
+from ._checkpoint import fingerprint, load_checkpoint, save_checkpoint
 
 _matching_parameters_docstring = """\
 net : str, module, skorch NeuralNet or list, default="auto"
@@ -294,6 +296,8 @@ class BaseMatching(BaseCondenser):
         "device": [str, torch.device],
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
+        "checkpoint": [str, os.PathLike, None],
+        "checkpoint_every": [Interval(Integral, 1, None, closed="left")],
     }
 
     def _fit_resample(self, X, y):
@@ -321,15 +325,30 @@ class BaseMatching(BaseCondenser):
         project = self._make_projection(X, device)
         # Losses stay on the device: reading them each step would force a sync.
         losses = torch.empty(self.n_iter, device=device)
+        run = {
+            "synthetic": synthetic,
+            "extra": extra,
+            "optimizer": optimizer,
+            "losses": losses,
+            "generator": generator,
+            "rng": rng,
+            "nets": nets,
+            "loss_state": getattr(loss_fn, "state", {}),
+        }
+        path = getattr(self, "checkpoint", None)
+        key = None if path is None else fingerprint(self, X, y, budget, start)
+        n_done = first = 0 if key is None else _resume(path, key, self.n_iter, run)
         refresh = max(1, self.n_iter // 100)
-        n_done = 0
         with (
             _StopOnInterrupt() as interrupt,
             tqdm(
-                range(self.n_iter), desc=type(self).__name__, disable=not self.verbose
+                total=self.n_iter,
+                initial=first,
+                desc=type(self).__name__,
+                disable=not self.verbose,
             ) as progress,
         ):
-            for step in progress:
+            for step in range(first, self.n_iter):
                 loss = loss_fn(synthetic)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
@@ -338,8 +357,11 @@ class BaseMatching(BaseCondenser):
                     project(synthetic)
                 losses[step] = loss.detach()
                 n_done = step + 1
+                progress.update()
                 if self.verbose and step % refresh == 0:
                     progress.set_postfix(loss=f"{loss.item():.4g}")
+                if key is not None and n_done % self.checkpoint_every == 0:
+                    save_checkpoint(path, _run_state(run, key, n_done))
                 if interrupt.requested:
                     warnings.warn(
                         f"{type(self).__name__} was interrupted after {n_done} of "
@@ -349,6 +371,8 @@ class BaseMatching(BaseCondenser):
                         stacklevel=4,
                     )
                     break
+        if key is not None and n_done % self.checkpoint_every != 0:
+            save_checkpoint(path, _run_state(run, key, n_done))
         history = losses[:n_done].cpu().numpy().astype(np.float64)
         self.loss_history_ = (
             np.concatenate([previous[1], history]) if previous else history
@@ -417,5 +441,56 @@ class BaseMatching(BaseCondenser):
 
         It may instead return ``(loss_fn, tensors)``: the leaf tensors (with
         ``requires_grad=True``, e.g. learned soft labels) are optimised by the
-        same Adam optimiser as the synthetic records.
+        same Adam optimiser as the synthetic records. A method whose
+        iterations carry state from one to the next (beyond the networks'
+        weights and the random generators) keeps it in a dict of tensors,
+        numbers and lists set as ``loss_fn.state``, which checkpoints save and
+        restore.
         """
+
+
+def _run_state(run, key, n_done):
+    """What a checkpoint keeps of a run after ``n_done`` iterations (on the CPU)."""
+    return {
+        "fingerprint": key,
+        "step": n_done,
+        "synthetic": run["synthetic"].detach().cpu(),
+        "extra": [tensor.detach().cpu() for tensor in run["extra"]],
+        "optimizer": run["optimizer"].state_dict(),
+        "losses": run["losses"][:n_done].cpu(),
+        "generator": run["generator"].get_state(),
+        "rng": run["rng"].bit_generator.state,
+        "nets": [net.state_dict() for net in run["nets"]],
+        "loss_state": _to_device(run["loss_state"], "cpu"),
+    }
+
+
+def _resume(path, key, n_iter, run):
+    """Load the checkpoint at ``path`` into ``run``; the iterations it holds (or 0)."""
+    saved = load_checkpoint(path, key, n_iter)
+    if saved is None:
+        return 0
+    device = run["synthetic"].device
+    with torch.no_grad():
+        run["synthetic"].copy_(saved["synthetic"])
+        for tensor, value in zip(run["extra"], saved["extra"], strict=True):
+            tensor.copy_(value)
+        run["losses"][: saved["step"]] = saved["losses"].to(device)
+    run["optimizer"].load_state_dict(saved["optimizer"])
+    run["generator"].set_state(saved["generator"])
+    run["rng"].bit_generator.state = saved["rng"]
+    for net, weights in zip(run["nets"], saved["nets"], strict=True):
+        net.load_state_dict(weights)
+    run["loss_state"].update(_to_device(saved["loss_state"], device))
+    return saved["step"]
+
+
+def _to_device(value, device):
+    """``value`` with every tensor in it (in dicts and lists) moved to ``device``."""
+    if isinstance(value, torch.Tensor):
+        return value.to(device)
+    if isinstance(value, dict):
+        return {name: _to_device(item, device) for name, item in value.items()}
+    if isinstance(value, list):
+        return [_to_device(item, device) for item in value]
+    return value

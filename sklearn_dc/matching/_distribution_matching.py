@@ -21,6 +21,7 @@ from ._base import (
     _matching_parameters_docstring,
     _warm_start_docstring,
 )
+from ._checkpoint import _checkpoint_docstring
 
 
 @Substitution(
@@ -30,6 +31,7 @@ from ._base import (
     ),
     matching_attributes=_matching_attributes_docstring,
     warm_start=_warm_start_docstring,
+    checkpoint=_checkpoint_docstring,
     augment=_AUGMENT_DOCSTRING.format(
         when="One draw per iteration serves every class.\n       "
     ),
@@ -66,6 +68,8 @@ class DistributionMatching(BaseMatching):
     {augment}
 
     {warm_start}
+
+    {checkpoint}
 
     Attributes
     ----------
@@ -121,6 +125,8 @@ class DistributionMatching(BaseMatching):
         verbose=False,
         augment=None,
         warm_start=False,
+        checkpoint=None,
+        checkpoint_every=100,
     ):
         super().__init__(n_per_class=n_per_class, random_state=random_state)
         self.net = net
@@ -133,6 +139,8 @@ class DistributionMatching(BaseMatching):
         self.verbose = verbose
         self.augment = augment
         self.warm_start = warm_start
+        self.checkpoint = checkpoint
+        self.checkpoint_every = checkpoint_every
 
     def _make_loss(self, X, y, budget, nets, device, generator, rng):
         n_classes = len(budget)

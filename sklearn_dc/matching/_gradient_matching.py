@@ -26,6 +26,7 @@ from ._base import (
     _warm_start_docstring,
     refuse_batch_norm,
 )
+from ._checkpoint import _checkpoint_docstring
 
 # Added to the product of the norms in the cosine, as in the paper.
 _EPS = 1e-6
@@ -112,6 +113,7 @@ net : str, module, skorch NeuralNet or list, default="auto"
     ),
     matching_attributes=_matching_attributes_docstring,
     warm_start=_warm_start_docstring,
+    checkpoint=_checkpoint_docstring,
     augment=_AUGMENT_DOCSTRING.format(
         when="One draw per class at each iteration; the training of the\n"
         "        network between iterations is augmented too (a fresh draw).\n"
@@ -176,6 +178,8 @@ class GradientMatching(BaseMatching):
         Show a progress bar with the current loss.
 
     {warm_start}
+
+    {checkpoint}
 
     Attributes
     ----------
@@ -270,6 +274,8 @@ class GradientMatching(BaseMatching):
         random_state=None,
         verbose=False,
         warm_start=False,
+        checkpoint=None,
+        checkpoint_every=100,
     ):
         super().__init__(n_per_class=n_per_class, random_state=random_state)
         self.outer_loop = outer_loop
@@ -285,6 +291,8 @@ class GradientMatching(BaseMatching):
         self.device = device
         self.verbose = verbose
         self.warm_start = warm_start
+        self.checkpoint = checkpoint
+        self.checkpoint_every = checkpoint_every
 
     def _make_loss(self, X, y, budget, nets, device, generator, rng):
         refuse_batch_norm(
@@ -309,7 +317,9 @@ class GradientMatching(BaseMatching):
         synthetic_labels = torch.as_tensor(
             np.repeat(np.arange(n_classes), budget), device=device
         )
-        state = {"step": 0, "net": nets[0]}
+        # Carried from one iteration to the next (and kept in checkpoints): the
+        # iteration count and which network is being trained.
+        state = {"step": 0, "net": 0}
 
         def train_net(net, synthetic):
             """``inner_steps_`` gradient-descent steps on the synthetic records."""
@@ -326,13 +336,12 @@ class GradientMatching(BaseMatching):
 
         def loss_fn(synthetic):
             if state["step"] % self.outer_loop_ == 0:
-                net = nets[rng.integers(len(nets))] if len(nets) > 1 else nets[0]
-                redraw_weights(net, generator)
-                state["net"] = net
+                state["net"] = int(rng.integers(len(nets))) if len(nets) > 1 else 0
+                redraw_weights(nets[state["net"]], generator)
             else:
-                train_net(state["net"], synthetic)
+                train_net(nets[state["net"]], synthetic)
             state["step"] += 1
-            net = state["net"]
+            net = nets[state["net"]]
             # The backward pass of the matching loss also reaches the weights;
             # those gradients are not used.
             net.zero_grad(set_to_none=True)
@@ -357,4 +366,5 @@ class GradientMatching(BaseMatching):
                 loss = loss + gradient_distance(grads_real, grads_synthetic)
             return loss
 
+        loss_fn.state = state
         return loss_fn

@@ -20,6 +20,7 @@ from ._base import (
     _matching_parameters_docstring,
     _warm_start_docstring,
 )
+from ._checkpoint import _checkpoint_docstring
 
 # Prior variances of the infinite-width ReLU network behind kernel="ntk" and
 # kernel="nngp": every weight has variance WEIGHT_VARIANCE / fan_in (He
@@ -118,6 +119,7 @@ _kip_parameters_docstring = (
     ),
     matching_attributes=_matching_attributes_docstring,
     warm_start=_warm_start_docstring,
+    checkpoint=_checkpoint_docstring,
 )
 class KernelInducingPoints(BaseMatching):
     """Learn synthetic records on which kernel ridge regression fits the data (KIP).
@@ -192,6 +194,8 @@ class KernelInducingPoints(BaseMatching):
         Show a progress bar with the current loss.
 
     {warm_start}
+
+    {checkpoint}
 
     Attributes
     ----------
@@ -273,6 +277,8 @@ class KernelInducingPoints(BaseMatching):
         random_state=None,
         verbose=False,
         warm_start=False,
+        checkpoint=None,
+        checkpoint_every=100,
     ):
         super().__init__(n_per_class=n_per_class, random_state=random_state)
         self.kernel = kernel
@@ -289,6 +295,8 @@ class KernelInducingPoints(BaseMatching):
         self.device = device
         self.verbose = verbose
         self.warm_start = warm_start
+        self.checkpoint = checkpoint
+        self.checkpoint_every = checkpoint_every
 
     def _fit_resample(self, X, y):
         try:

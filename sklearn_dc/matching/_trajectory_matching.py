@@ -33,6 +33,7 @@ from ._base import (
     _warm_start_docstring,
     refuse_batch_norm,
 )
+from ._checkpoint import _checkpoint_docstring
 
 # Largest estimated memory accepted (bytes): the expert trajectories plus the
 # unrolled student steps kept for automatic differentiation (see Notes).
@@ -192,6 +193,7 @@ def _activations_per_record(net, record):
     matching_parameters=_tm_parameters_docstring,
     matching_attributes=_matching_attributes_docstring,
     warm_start=_warm_start_docstring,
+    checkpoint=_checkpoint_docstring,
 )
 class TrajectoryMatching(BaseMatching):
     """Learn synthetic records on which training follows experts' paths (MTT).
@@ -270,6 +272,8 @@ class TrajectoryMatching(BaseMatching):
         current loss).
 
     {warm_start}
+
+    {checkpoint}
 
     Attributes
     ----------
@@ -398,6 +402,8 @@ class TrajectoryMatching(BaseMatching):
         random_state=None,
         verbose=False,
         warm_start=False,
+        checkpoint=None,
+        checkpoint_every=100,
     ):
         super().__init__(n_per_class=n_per_class, random_state=random_state)
         self.n_experts = n_experts
@@ -418,6 +424,8 @@ class TrajectoryMatching(BaseMatching):
         self.device = device
         self.verbose = verbose
         self.warm_start = warm_start
+        self.checkpoint = checkpoint
+        self.checkpoint_every = checkpoint_every
 
     def _fit_resample(self, X, y):
         if self.max_start_epoch + self.expert_epochs_ahead > self.expert_epochs:
@@ -576,11 +584,14 @@ class TrajectoryMatching(BaseMatching):
         )
         self._log_syn_lr = log_lr
         ahead = self.expert_epochs_ahead
-        order = []  # the synthetic records still to visit in this permutation
+        # The synthetic records still to visit in this permutation (carried
+        # from one iteration to the next, and kept in checkpoints).
+        state = {"order": []}
 
         def next_batch():
             if batch == n_synthetic:
                 return None
+            order = state["order"]
             if len(order) < batch:
                 perm = torch.randperm(n_synthetic, generator=generator, device=device)
                 order.extend(perm.split(1))
@@ -621,4 +632,5 @@ class TrajectoryMatching(BaseMatching):
             scale = ((start - target) ** 2).sum().clamp_min(1e-12)
             return distance / scale
 
+        loss_fn.state = state
         return loss_fn, [log_lr]
