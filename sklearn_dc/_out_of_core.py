@@ -2,15 +2,20 @@
 
 A condenser given a memory-mapped array never copies it whole. It reads the
 rows it needs (a batch, a class's sample) and computes column statistics in
-blocks of ``BLOCK_BYTES``. The kernel maps the pages a read touches into the
-process; for read-only and shared mappings they are released after each read,
-so the resident memory grows with the batches and the budget, not with the
-number of rows.
+blocks of ``BLOCK_BYTES``. Rows are read from the memmap's file with
+``os.pread`` rather than through the mapping: touching a mapping maps the
+pages around each row into the process too (the kernel's fault-around), so
+scattered rows would soon map the whole file. Resident memory thus grows
+with the batches and the budget, not with the number of rows. Where the file
+cannot be read directly (a copy-on-write memmap, whose changes live only in
+memory; rows that are not contiguous; no ``os.pread``), rows are read through
+the mapping and its pages are released after each read where that is safe.
 """
 
 from __future__ import annotations
 
 import mmap
+import os
 import warnings
 
 import numpy as np
@@ -21,7 +26,7 @@ BLOCK_BYTES = 16 * 2**20
 
 # Rows a method that needs a class's rows together (k-center, k-means,
 # herding, k-means init) reads of one class from a memmap, in bytes.
-CLASS_SAMPLE_BYTES = 256 * 2**20
+CLASS_SAMPLE_BYTES = 64 * 2**20
 
 
 def is_out_of_core(X) -> bool:
@@ -44,12 +49,68 @@ def release_pages(X) -> None:
         mapping.madvise(mmap.MADV_DONTNEED)
 
 
+def _file_layout(X):
+    """``(path, position of row 0, row stride, row bytes)`` of a memmap's file.
+
+    None when the rows cannot be read from the file directly: a copy-on-write
+    mapping (mode ``"c"``), rows that are not contiguous in memory, or no
+    ``os.pread``.
+    """
+    mapping = getattr(X, "_mmap", None)
+    if (
+        mapping is None
+        or getattr(X, "mode", None) not in ("r", "r+", "w+")
+        or getattr(X, "filename", None) is None
+        or not hasattr(os, "pread")
+        or X.strides[0] <= 0
+    ):
+        return None
+    row_shape = X.shape[1:]
+    contiguous = np.empty((1, *row_shape), dtype=X.dtype).strides[1:]
+    if X.strides[1:] != contiguous:
+        return None
+    # numpy maps the file from the allocation boundary at or before `offset`.
+    mapped_from = X.offset - X.offset % mmap.ALLOCATIONGRANULARITY
+    base = np.frombuffer(mapping, dtype=np.uint8).__array_interface__["data"][0]
+    first = mapped_from + X.__array_interface__["data"][0] - base
+    return X.filename, first, X.strides[0], X.itemsize * int(np.prod(row_shape))
+
+
+def _read_rows(X, layout, rows):
+    """Sorted, distinct ``rows`` of memmap ``X`` read from its file."""
+    path, first, stride, row_bytes = layout
+    out = np.empty((len(rows), row_bytes), dtype=np.uint8)
+    # Runs of consecutive rows are read in one call when rows are adjacent.
+    if stride == row_bytes and len(rows):
+        breaks = np.flatnonzero(np.diff(rows) != 1) + 1
+        runs = zip(
+            np.concatenate([[0], breaks]),
+            np.concatenate([breaks, [len(rows)]]),
+            strict=True,
+        )
+    else:
+        runs = ((i, i + 1) for i in range(len(rows)))
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        for begin, end in runs:
+            size = (end - begin) * row_bytes
+            data = os.pread(fd, size, first + int(rows[begin]) * stride)
+            if len(data) != size:
+                raise OSError(
+                    f"{path} ended before row {rows[end - 1]} of the memmap; the "
+                    "file is shorter than the shape the memmap was opened with."
+                )
+            out[begin:end] = np.frombuffer(data, dtype=np.uint8).reshape(-1, row_bytes)
+    finally:
+        os.close(fd)
+    return out.view(X.dtype).reshape(len(rows), *X.shape[1:])
+
+
 def iter_blocks(X, block_bytes: int | None = None):
     """Consecutive blocks of rows of ``X``, ``block_bytes`` (``BLOCK_BYTES``) each.
 
     An in-memory ``X`` is one block (itself, not copied). A memmap's blocks
-    are views of the file; each block's pages are released when the next one
-    is asked for, so use a block before moving on.
+    are read into memory one at a time.
     """
     if not is_out_of_core(X):
         yield X
@@ -57,8 +118,7 @@ def iter_blocks(X, block_bytes: int | None = None):
     block_bytes = BLOCK_BYTES if block_bytes is None else block_bytes
     step = max(1, block_bytes // max(1, X[:1].nbytes))
     for start in range(0, len(X), step):
-        yield np.asarray(X[start : start + step])
-        release_pages(X)
+        yield take_rows(X, np.arange(start, min(start + step, len(X))))
 
 
 def take_rows(X, rows) -> np.ndarray:
@@ -66,11 +126,15 @@ def take_rows(X, rows) -> np.ndarray:
     if not is_out_of_core(X):
         return X[rows]
     rows = np.asarray(rows)
-    # Sorted reads touch each page once, front to back.
+    # Each distinct row is read once, front to back.
     unique, inverse = np.unique(rows, return_inverse=True)
-    block = np.asarray(X[unique])[inverse.ravel()]
-    release_pages(X)
-    return block.reshape(*rows.shape, *X.shape[1:])
+    layout = _file_layout(X)
+    if layout is not None:
+        block = _read_rows(X, layout, unique)
+    else:
+        block = np.array(X[unique])
+        release_pages(X)
+    return block[inverse.ravel()].reshape(*rows.shape, *X.shape[1:])
 
 
 def all_finite(X) -> bool:

@@ -48,6 +48,7 @@ CONDENSERS = [
         n_per_class=4, n_iter=5, batch_real=16, init="noise", bounds="data"
     ),
     DistributionMatching(n_per_class=4, n_iter=5, batch_real=16, init="kmeans"),
+    DistributionMatching(n_per_class=4, n_iter=5, n_nets=3),
     GradientMatching(n_per_class=4, n_iter=4, inner_steps=2, batch_real=16),
     KernelInducingPoints(n_per_class=4, n_iter=5, batch_real=16),
     KernelInducingPoints(n_per_class=4, n_iter=5, batch_real=16, kernel="rbf"),

@@ -26,6 +26,7 @@ def table():
 # labels (KIP), the step size and the permutation of synthetic batches (TM).
 CONDENSERS = [
     DistributionMatching(n_per_class=3, batch_real=16, augment="noise"),
+    DistributionMatching(n_per_class=3, n_nets=4),
     GradientMatching(n_per_class=3, batch_real=16, outer_loop=4, inner_steps=2),
     KernelInducingPoints(n_per_class=3, batch_real=16, learn_labels=True),
     TrajectoryMatching(
@@ -39,7 +40,7 @@ CONDENSERS = [
 ]
 
 
-@pytest.mark.parametrize("condenser", CONDENSERS, ids=lambda c: type(c).__name__)
+@pytest.mark.parametrize("condenser", CONDENSERS, ids=lambda c: repr(c)[:40])
 def test_resumed_run_equals_uninterrupted_run(condenser, table, tmp_path):
     X, y = table
     condenser.set_params(random_state=0, n_iter=11)

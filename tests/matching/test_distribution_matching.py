@@ -295,3 +295,32 @@ def test_warm_start_continues_the_previous_fit(digits_split):
     X_fresh, _ = condenser.fit_resample(X_train, y_train)
     np.testing.assert_array_equal(X_fresh, X_first)
     assert condenser.n_iter_ == 5
+
+
+def test_cached_pool_beats_random_subset_and_loss_falls(digits_split):
+    condenser = DistributionMatching(n_per_class=1, n_iter=200, n_nets=16)
+    cached = accuracy(condenser, digits_split)
+    random = accuracy(RandomSubset(n_per_class=1), digits_split)
+    assert cached >= random + 0.15, (cached, random)
+    history = condenser.loss_history_
+    assert history[-20:].mean() < 0.5 * history[:20].mean()
+
+
+def test_cached_pool_matches_exact_class_means(three_class_table):
+    X, y = three_class_table
+    # Every real record as a synthetic one (a budget of the whole class): their
+    # class means are the exact means, so against the cache the loss is 0
+    # under every network, while a real batch (the default) only estimates
+    # them.
+    settings = dict(n_per_class=1.0, n_iter=5, lr=1e-12, random_state=0)
+    cached = DistributionMatching(n_nets=3, **settings)
+    cached.fit_resample(X, y)
+    batched = DistributionMatching(**settings)
+    batched.fit_resample(X, y)
+    assert cached.loss_history_.max() < 1e-6 * batched.loss_history_.min()
+
+
+def test_cached_pool_refuses_augmentation(three_class_table):
+    X, y = three_class_table
+    with pytest.raises(ValueError, match="n_nets=4 caches .* augment='noise'"):
+        DistributionMatching(n_nets=4, augment="noise", n_iter=1).fit_resample(X, y)
