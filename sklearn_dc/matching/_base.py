@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import os
 import signal
 import threading
 import warnings
 from abc import abstractmethod
 from numbers import Integral, Real
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -155,6 +157,43 @@ def _data_projection(X, device):
             synthetic[:, fixed] = part.mean(dim=2, keepdim=True) + profile
 
     return project
+
+
+def activations_per_record(net, record) -> int:
+    """Values output by the leaf modules of ``net`` for one record."""
+    count = 0
+
+    def hook(module, inputs, output):
+        nonlocal count
+        outputs = output if isinstance(output, tuple | list) else (output,)
+        count += sum(o.numel() for o in outputs if isinstance(o, torch.Tensor))
+
+    leaves = [m for m in net.modules() if next(m.children(), None) is None]
+    handles = [m.register_forward_hook(hook) for m in leaves]
+    try:
+        with torch.no_grad():
+            net(record)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return max(count, 1)
+
+
+def free_memory_bytes(device) -> float:
+    """Memory free for new tensors on ``device``; infinite when unknown.
+
+    The GPU's free memory for CUDA; ``MemAvailable`` of ``/proc/meminfo`` (what
+    can be allocated without swapping) on a Linux CPU.
+    """
+    if device.type == "cuda":
+        return float(torch.cuda.mem_get_info(device)[0])
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return float(int(line.split()[1]) * 1024)
+    except (OSError, ValueError, IndexError):
+        pass
+    return math.inf
 
 
 def refuse_batch_norm(estimator, nets, why: str) -> None:
@@ -309,6 +348,7 @@ class BaseMatching(BaseCondenser):
         device = resolve_device(self.device, preferred=skorch_device)
         generator = torch.Generator(device=device).manual_seed(seed)
         nets = [net.to(device) for net in nets]
+        self._check_batch_memory(X, nets, budget, device)
 
         loss_fn = self._make_loss(X, y, budget, nets, device, generator, rng)
         # A subclass may learn more tensors (e.g. soft labels) with the records.
@@ -399,6 +439,42 @@ class BaseMatching(BaseCondenser):
                 "set warm_start=False to start afresh."
             )
         return records, history
+
+    def _check_batch_memory(self, X, nets, budget, device):
+        """Refuse a batch that cannot fit in the free memory, before allocating.
+
+        The estimate is an upper bound: the training data copied to the device
+        (unless read from a memmap), every activation of the real batch, and
+        three times those of the synthetic records (kept for the backward
+        pass). A method with another memory profile overrides this.
+        """
+        free = free_memory_bytes(device)
+        if not math.isfinite(free):
+            return
+        record = torch.zeros((1, *X.shape[1:]), dtype=torch.float32, device=device)
+        per_record = 4 * max(activations_per_record(net, record) for net in nets)
+        data = 0 if is_out_of_core(X) else 4 * X.size
+        n_classes, n_synthetic = len(budget), int(budget.sum())
+        need = data + per_record * (self.batch_real * n_classes + 3 * n_synthetic)
+        if need <= free:
+            return
+        gib = 2**30
+        fits = int((free - data - 3 * n_synthetic * per_record) // max(1, per_record))
+        fits //= n_classes
+        advice = (
+            f"batch_real <= {fits} fits"
+            if fits >= 1
+            else "no batch_real fits with this budget; lower n_per_class"
+        )
+        raise ValueError(
+            f"{type(self).__name__} would need about {need / gib:.3g} GiB on "
+            f"{device} ({data / gib:.3g} GiB for the training data as float32, "
+            f"{per_record / 1024:.0f} KiB of activations per record for "
+            f"batch_real={self.batch_real} real records per class x {n_classes} "
+            f"classes and {n_synthetic} synthetic records), but only "
+            f"{free / gib:.3g} GiB are free: {advice}. A numpy.memmap as X keeps "
+            "the training data on disk; a smaller net= needs less."
+        )
 
     def _resolve_nets(self, X, n_classes):
         """The matching networks and their skorch devices (``resolve_nets``)."""

@@ -396,6 +396,12 @@ class KernelInducingPoints(BaseMatching):
             return loss_fn, [labels]
         return loss_fn
 
+    def _check_batch_memory(self, X, nets, budget, device):
+        # Closed-form kernels use no network; their kernel matrices are
+        # checked when the loss is built.
+        if self.kernel == "random_features":
+            super()._check_batch_memory(X, nets, budget, device)
+
     def _closed_form_kernel(self, X):
         """``kernel(X1, X2)`` on flattened records, or None for random features."""
         if self.kernel in ("ntk", "nngp"):

@@ -31,6 +31,7 @@ from ._base import (
     _matching_attributes_docstring,
     _matching_parameters_docstring,
     _warm_start_docstring,
+    activations_per_record,
     refuse_batch_norm,
 )
 from ._checkpoint import _checkpoint_docstring
@@ -166,26 +167,6 @@ def train_expert(module, X, y, *, epochs, lr, batch_size, device, seed):
         torch.manual_seed(seed)
         net.fit(X, y)
     return torch.stack(recorder.trajectory)
-
-
-def _activations_per_record(net, record):
-    """Values output by the leaf modules of ``net`` for one record."""
-    count = 0
-
-    def hook(module, inputs, output):
-        nonlocal count
-        outputs = output if isinstance(output, tuple | list) else (output,)
-        count += sum(o.numel() for o in outputs if isinstance(o, torch.Tensor))
-
-    leaves = [m for m in net.modules() if next(m.children(), None) is None]
-    handles = [m.register_forward_hook(hook) for m in leaves]
-    try:
-        with torch.no_grad():
-            net(record)
-    finally:
-        for handle in handles:
-            handle.remove()
-    return max(count, 1)
 
 
 @Substitution(
@@ -456,12 +437,15 @@ class TrajectoryMatching(BaseMatching):
         )
         return nets, devices
 
+    def _check_batch_memory(self, X, nets, budget, device):
+        """Nothing here: ``_check_memory`` estimates the student's unrolling."""
+
     def _check_memory(self, X, nets, n_synthetic, device):
         """Refuse settings whose estimated memory exceeds ``MAX_MEMORY_BYTES``."""
         b = n_synthetic if self.batch_syn is None else min(self.batch_syn, n_synthetic)
         n_params = [sum(p.numel() for p in net.parameters()) for net in nets]
         record = torch.zeros((1, *X.shape[1:]), dtype=torch.float32, device=device)
-        activations = [_activations_per_record(net.eval(), record) for net in nets]
+        activations = [activations_per_record(net.eval(), record) for net in nets]
         trajectories = 4 * sum(
             (self.expert_epochs + 1) * n_params[k % len(nets)]
             for k in range(self.n_experts)

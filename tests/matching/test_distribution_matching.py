@@ -324,3 +324,19 @@ def test_cached_pool_refuses_augmentation(three_class_table):
     X, y = three_class_table
     with pytest.raises(ValueError, match="n_nets=4 caches .* augment='noise'"):
         DistributionMatching(n_nets=4, augment="noise", n_iter=1).fit_resample(X, y)
+
+
+def test_a_batch_too_large_for_memory_is_refused_before_allocating(
+    three_class_table, monkeypatch
+):
+    X, y = three_class_table
+    from sklearn_dc.matching import _base
+
+    monkeypatch.setattr(_base, "free_memory_bytes", lambda device: 4 * 2**20)
+    condenser = DistributionMatching(n_per_class=2, n_iter=1, batch_real=100_000)
+    with pytest.raises(
+        ValueError, match=r"only 0.00391 GiB are free: batch_real <= \d+ fits"
+    ):
+        condenser.fit_resample(X, y)
+    fits = DistributionMatching(n_per_class=2, n_iter=1, batch_real=64)
+    fits.fit_resample(X, y)  # a batch that fits runs
