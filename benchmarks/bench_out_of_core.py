@@ -217,6 +217,14 @@ records scores {reference_auc():.3f}.
 
 {chr(10).join(lines)}
 
+Every fit stays under 500 MB beyond what the process held before it. The
+labels stay in memory (`y`: 8 bytes per row as int64, 31 MB here), and
+validating and encoding them takes a few temporary copies: that is most of
+what `RandomSubset` adds, since it reads only its 20 records. The matching
+condensers add the same plus their batches; the coresets add their class
+samples (64 MB of records per class at most) and the temporaries of their
+distance computations. Times are from a machine shared with other jobs.
+
 Warnings the fits gave (first 90 characters):
 
 {chr(10).join(notes) if notes else "none"}
