@@ -218,7 +218,8 @@ records scores {reference_auc():.3f}.
 {chr(10).join(lines)}
 
 The most a fit added to what the process held before it was
-{max(row["added_mb"] for row in rows):.0f} MB. The labels stay in memory (`y`: 8 bytes per row as int64, 31 MB here), and
+{max(row["added_mb"] for row in rows):.0f} MB. The labels stay in memory
+(`y`: 8 bytes per row as int64, {n_rows * 8 / 1e6:.0f} MB here), and
 validating and encoding them takes a few temporary copies: that is most of
 what `RandomSubset` adds, since it reads only its 20 records. The matching
 condensers add the same plus their batches; the coresets add their class
