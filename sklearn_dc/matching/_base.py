@@ -159,8 +159,12 @@ def _data_projection(X, device):
     return project
 
 
-def activations_per_record(net, record) -> int:
-    """Values output by the leaf modules of ``net`` for one record."""
+def activations_per_record(net, record, call=None) -> int:
+    """Values output by the leaf modules of ``net`` for one record.
+
+    ``call`` runs the network (default: ``net`` itself, its forward pass; a
+    matching network's ``embed`` for methods that only embed).
+    """
     count = 0
 
     def hook(module, inputs, output):
@@ -170,10 +174,15 @@ def activations_per_record(net, record) -> int:
 
     leaves = [m for m in net.modules() if next(m.children(), None) is None]
     handles = [m.register_forward_hook(hook) for m in leaves]
+    # Evaluation mode: batch normalisation cannot train on one record (and a
+    # condenser that refuses it says so later, with its own message).
+    training = net.training
+    net.eval()
     try:
         with torch.no_grad():
-            net(record)
+            (net if call is None else call)(record)
     finally:
+        net.train(training)
         for handle in handles:
             handle.remove()
     return max(count, 1)
@@ -452,7 +461,10 @@ class BaseMatching(BaseCondenser):
         if not math.isfinite(free):
             return
         record = torch.zeros((1, *X.shape[1:]), dtype=torch.float32, device=device)
-        per_record = 4 * max(activations_per_record(net, record) for net in nets)
+        per_record = 4 * max(
+            activations_per_record(net, record, getattr(net, "embed", None))
+            for net in nets
+        )
         data = 0 if is_out_of_core(X) else 4 * X.size
         n_classes, n_synthetic = len(budget), int(budget.sum())
         need = data + per_record * (self.batch_real * n_classes + 3 * n_synthetic)
