@@ -9,7 +9,7 @@ import torch
 from imblearn.utils import Substitution
 from sklearn.utils._param_validation import Interval
 
-from .._out_of_core import is_out_of_core, iter_blocks
+from .._out_of_core import BLOCK_BYTES, take_rows
 from ..augment import (
     _AUGMENT_CONSTRAINT,
     _AUGMENT_DOCSTRING,
@@ -226,10 +226,13 @@ class DistributionMatching(BaseMatching):
                 param.data.copy_(value)
             return net
 
-        # Sums over every real record, block by block: one read of the data.
+        # Sums over every real record, block by block (all at once could
+        # exhaust memory): one read of the data, in memory or on disk.
         sums = [None] * self.n_nets
+        step = max(1, BLOCK_BYTES // max(1, X[:1].nbytes))
         with torch.no_grad():
-            for start, block in _row_blocks(X):
+            for start in range(0, len(X), step):
+                block = take_rows(X, np.arange(start, min(start + step, len(X))))
                 records = torch.as_tensor(block, dtype=torch.float32, device=device)
                 labels = torch.as_tensor(y[start : start + len(block)], device=device)
                 for k in range(self.n_nets):
@@ -252,15 +255,3 @@ class DistributionMatching(BaseMatching):
             return ((means[k] - synthetic_mean) ** 2).sum()
 
         return loss_fn
-
-
-def _row_blocks(X, rows=4096):
-    """``(first row, block)`` pairs covering ``X``: memmap blocks, or slices."""
-    if is_out_of_core(X):
-        start = 0
-        for block in iter_blocks(X):
-            yield start, block
-            start += len(block)
-        return
-    for start in range(0, len(X), rows):
-        yield start, X[start : start + rows]
