@@ -18,7 +18,7 @@ from sklearn.utils.validation import column_or_1d, validate_data
 
 from ._out_of_core import all_finite, is_out_of_core
 
-__all__ = ["BaseCondenser", "BudgetWarning"]
+__all__ = ["BaseCondenser", "BudgetWarning", "RealRecordsWarning"]
 
 # Shared numpydoc text, substituted into each condenser's docstring with
 # ``imblearn.utils.Substitution`` so that it is written once.
@@ -69,6 +69,16 @@ _shared_docstrings = Substitution(**_SHARED_DOCSTRINGS)
 
 class BudgetWarning(UserWarning):
     """A requested budget exceeds a class's size and was capped."""
+
+
+class RealRecordsWarning(UserWarning):
+    """Some condensed rows are real records, or stay close to one.
+
+    Real rows identify patients: do not share them. It is raised where the
+    output of a method that normally synthesises records would be real (a
+    budget at the class size for k-means, ``n_iter=0`` or a one-record class
+    with ``init="real"``).
+    """
 
 
 class BaseCondenser(BaseSampler):
@@ -185,19 +195,25 @@ class BaseCondenser(BaseSampler):
                 f"values: put an imputer (e.g. {imputer}) before the condenser in "
                 "the pipeline."
             )
-        self.classes_, y_encoded = np.unique(y, return_inverse=True)
+        self.classes_, y_encoded = self._encode_classes(y)
         if len(self.classes_) < 2:
             raise ValueError(
                 f"{type(self).__name__} needs at least 2 classes in y; got 1 class "
                 f"({self.classes_[0]!r}). Condensation keeps a few records per class "
                 "of a classification task."
             )
-        budget = self._resolve_budget(np.bincount(y_encoded))
+        budget = self._resolve_budget(
+            np.bincount(y_encoded, minlength=len(self.classes_))
+        )
         self.n_per_class_ = dict(
             zip(self.classes_.tolist(), budget.tolist(), strict=True)
         )
         self.sampling_strategy_ = dict(self.n_per_class_)
         return X, y_encoded, binarize_y
+
+    def _encode_classes(self, y):
+        """``(classes, y_encoded)``: the sorted labels of ``y`` and its codes."""
+        return np.unique(y, return_inverse=True)
 
     def _validate_memmap(self, X, y):
         """Check a memory-mapped ``X`` without reading it into memory.

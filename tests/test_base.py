@@ -14,6 +14,9 @@ from .conftest import all_condensers
 
 CONDENSERS = all_condensers()
 IDS = [type(c).__name__ for c in CONDENSERS]
+# The DP condenser's noise is secret (seeded by the operating system), so it
+# does not repeat; its own tests check what random_state still fixes.
+REPRODUCIBLE = [c for c in CONDENSERS if not hasattr(c, "epsilon")]
 
 
 @pytest.mark.parametrize("condenser", CONDENSERS, ids=IDS)
@@ -24,7 +27,9 @@ def test_rows_grouped_by_class_with_budget(condenser, three_class_table):
     assert y_res.tolist() == [0] * 4 + [1] * 4 + [2] * 4
 
 
-@pytest.mark.parametrize("condenser", CONDENSERS, ids=IDS)
+@pytest.mark.parametrize(
+    "condenser", REPRODUCIBLE, ids=[type(c).__name__ for c in REPRODUCIBLE]
+)
 def test_same_seed_same_output_other_seed_other_output(condenser, three_class_table):
     X, y = three_class_table
     first = clone(condenser).set_params(random_state=1).fit_resample(X, y)[0]
@@ -75,9 +80,10 @@ def test_containers_and_dtypes_follow_the_input(condenser, three_class_table):
 def test_sparse_input_is_densified(condenser, three_class_table):
     X, y = three_class_table
     X_res, _ = clone(condenser).fit_resample(sparse.csr_matrix(X), y)
-    X_dense, _ = clone(condenser).fit_resample(X, y)
     assert sparse.issparse(X_res)
-    np.testing.assert_allclose(X_res.toarray(), X_dense)
+    if condenser in REPRODUCIBLE:
+        X_dense, _ = clone(condenser).fit_resample(X, y)
+        np.testing.assert_allclose(X_res.toarray(), X_dense)
 
 
 @pytest.mark.parametrize(

@@ -1,11 +1,12 @@
 """Base classes of the coreset and prototype families."""
 
+import warnings
 from abc import abstractmethod
 
 import numpy as np
 
 from .._out_of_core import class_sample, take_rows
-from ..base import BaseCondenser
+from ..base import BaseCondenser, RealRecordsWarning
 
 
 def _class_rows(condenser, X, members, rng, label):
@@ -67,10 +68,21 @@ class BasePrototypes(BaseCondenser):
     def _fit_resample(self, X, y):
         rng = np.random.default_rng(self._draw_seed())
         budget = self._budget()
-        prototypes = []
+        prototypes, whole = [], []
         for label, n in enumerate(budget):
             _, rows = _class_rows(self, X, np.flatnonzero(y == label), rng, label)
             prototypes.append(self._prototypes_class(rows, n, rng))
+            if n == len(rows):
+                whole.append(self.classes_[label])
+        if whole:
+            # One prototype per record is the record itself.
+            warnings.warn(
+                f"The budget of classes {whole} equals their size: "
+                f"{type(self).__name__} returns their real records unchanged. Do "
+                "not share them; lower n_per_class to summarise those classes.",
+                RealRecordsWarning,
+                stacklevel=4,
+            )
         X_res = np.concatenate(prototypes).reshape(-1, *X.shape[1:])
         return X_res, np.repeat(np.arange(len(budget)), budget)
 

@@ -27,7 +27,7 @@ from .._out_of_core import (
     iter_blocks,
     take_rows,
 )
-from ..base import BaseCondenser
+from ..base import BaseCondenser, RealRecordsWarning
 from ..coreset._kmeans_centroids import kmeans_centres
 from ..nn import NETWORKS, resolve_nets
 from ._checkpoint import fingerprint, load_checkpoint, save_checkpoint
@@ -349,6 +349,9 @@ class BaseMatching(BaseCondenser):
     }
 
     def _fit_resample(self, X, y):
+        _check_float32_range(X, type(self).__name__)
+        if self.init == "real" and not self._continues_previous_fit():
+            _warn_real_starts(self, np.bincount(y, minlength=len(self.classes_)))
         seed = self._draw_seed()
         rng = np.random.default_rng(seed)
         budget = self._budget()
@@ -430,6 +433,12 @@ class BaseMatching(BaseCondenser):
         X_res = synthetic.detach().cpu().numpy()
         self._previous_fit = (X_res, budget.copy(), self.loss_history_)
         return X_res, np.repeat(np.arange(len(budget)), budget)
+
+    def _continues_previous_fit(self) -> bool:
+        """Whether this fit would continue a previous one (``warm_start``)."""
+        return bool(getattr(self, "warm_start", False)) and hasattr(
+            self, "_previous_fit"
+        )
 
     def _warm_start_state(self, X, budget):
         """``(records, loss_history)`` of the previous fit to continue, or None."""
@@ -535,6 +544,52 @@ class BaseMatching(BaseCondenser):
         numbers and lists set as ``loss_fn.state``, which checkpoints save and
         restore.
         """
+
+
+def _warn_real_starts(condenser, class_sizes):
+    """Warn when ``init="real"`` would hand back real records, or nearly.
+
+    With ``n_iter=0`` the output is the starting records: real records,
+    copied. A class with a single record starts from that patient, and its
+    synthetic records stay close to it.
+    """
+    name = type(condenser).__name__
+    if condenser.n_iter == 0:
+        warnings.warn(
+            f"{name}(n_iter=0, init='real') returns its starting records: real "
+            "records, copied unchanged. Do not share them; give n_iter >= 1 to "
+            "learn synthetic records.",
+            RealRecordsWarning,
+            stacklevel=5,
+        )
+        return
+    single = [c for c, n in zip(condenser.classes_, class_sizes, strict=True) if n == 1]
+    if single:
+        warnings.warn(
+            f"Classes {list(single)} have a single record: {name} starts their "
+            "synthetic records from it (init='real') and they stay close to that "
+            "patient. Use init='noise', or leave such classes out before sharing.",
+            RealRecordsWarning,
+            stacklevel=5,
+        )
+
+
+def _check_float32_range(X, name):
+    """Refuse values that the float32 optimisation would turn into infinity.
+
+    The finite check of the input runs in its own dtype; a float64 value
+    beyond float32's range passes it and becomes inf in the networks, which
+    turns embeddings, and then the synthetic records, into NaN.
+    """
+    limit = np.finfo(np.float32).max
+    for block in iter_blocks(X):
+        if block.dtype != np.float32 and np.abs(block).max(initial=0.0) > limit:
+            raise ValueError(
+                f"X holds values beyond the float32 range (|x| > {limit:.3g}), "
+                f"which {name} computes in: they would become infinite. Scale the "
+                "features first (e.g. sklearn.preprocessing.StandardScaler), or "
+                "clip or remove the extreme values."
+            )
 
 
 def _run_state(run, key, n_done):

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import functools
 import math
 import warnings
-from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
@@ -17,6 +15,17 @@ from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 from .._out_of_core import is_out_of_core, take_rows
 from ..base import _SHARED_DOCSTRINGS
 from ..nn import redraw_weights
+from ..privacy._accounting import (
+    ADD_REMOVE,
+    REPLACE_ONE,
+    PrivacyWarning,
+    add_remove_budget,
+    calibrate,
+    guarantee_under,
+    import_opacus,
+    secret_torch_generator,
+    spent_epsilon,
+)
 from ._base import (
     BaseMatching,
     _matching_attributes_docstring,
@@ -54,6 +63,22 @@ _private_parameters_docstring = """n_per_class : int or dict, default=10
         scaled down to it before they are summed (the synthetic records'
         embeddings are scaled the same way). It sets the sensitivity, so the
         noise grows with it.
+
+    classes : array-like or None, default=None
+        The public list of class labels. The output has ``n_per_class``
+        records for each of them, whether or not the data hold any, so the
+        number of output rows does not depend on the private labels; a label
+        in ``y`` outside the list is refused. ``None`` reads the classes from
+        ``y`` with a :class:`~sklearn_dc.privacy.PrivacyWarning`: the
+        guarantee then holds only between data sets with the same classes.
+
+    n_samples : int or None, default=None
+        A public upper bound on the number of training records (e.g. the
+        size of the registry the data come from). It sets the sample rate
+        ``q``, and the guarantee is for adding or removing one record. Data
+        with more records are refused. ``None`` takes the size of the data as
+        public: the guarantee is then for replacing one record (data sets of
+        the same size), see Notes.
 
     {net}
 
@@ -101,57 +126,13 @@ _private_attributes_docstring = """epsilon_ : float
         (``sqrt(2) * clip_norm``), from opacus's ``get_noise_multiplier``.
 
     sample_rate_ : float
-        Poisson sampling rate ``q`` of the real records.""".rstrip()
+        Poisson sampling rate ``q`` of the real records (from ``n_samples``,
+        or from the data's size when it is public).
 
-
-def _import_opacus():
-    """The opacus accountant tools, imported when a fit needs them."""
-    try:
-        from opacus.accountants import RDPAccountant
-        from opacus.accountants.utils import get_noise_multiplier
-    except ImportError as exc:
-        raise ImportError(
-            "PrivateDistributionMatching needs opacus for its privacy accountant; "
-            "install it with `pip install sklearn-dc[privacy]` (or "
-            "`pip install opacus`)."
-        ) from exc
-    return RDPAccountant, get_noise_multiplier
-
-
-@contextmanager
-def _quiet_alpha_range():
-    """Silence opacus's note that the RDP bound is loose at extreme epsilons.
-
-    It fires when the best RDP order is the smallest or the largest one tried
-    (very large or very small epsilons per step): the epsilon reported is then
-    an over-estimate, which errs on the safe side.
-    """
-    with warnings.catch_warnings():
-        warnings.filterwarnings(
-            "ignore",
-            message="Optimal order is the (smallest|largest) alpha",
-            category=UserWarning,
-        )
-        yield
-
-
-@functools.lru_cache(maxsize=128)
-def _calibrate(get_noise_multiplier, epsilon, delta, sample_rate, steps):
-    """opacus's noise multiplier for these settings, remembered across fits.
-
-    The search is pure but takes seconds at sample rates below 1; grid searches
-    and cross-validation refit with the same settings many times.
-    """
-    with _quiet_alpha_range():
-        return float(
-            get_noise_multiplier(
-                target_epsilon=epsilon,
-                target_delta=delta,
-                sample_rate=sample_rate,
-                steps=steps,
-                accountant="rdp",
-            )
-        )
+    neighbouring_ : str
+        The relation ``epsilon_`` and ``delta_`` hold for: ``"add/remove"``
+        (one record added or removed; with ``n_samples``) or
+        ``"replace-one"`` (one record replaced by another; without it).""".rstrip()
 
 
 def _clip_rows(embedded, clip_norm):
@@ -225,7 +206,14 @@ class PrivateDistributionMatching(BaseMatching):
     ----------
     {private_parameters}
 
-    {random_state}
+    random_state : int, RandomState instance, default=None
+        Seeds the draws that do not touch the private data: the networks'
+        weights and the starting records (noise, or the choice of public
+        records). The Poisson sampling of real records and the Gaussian noise
+        are drawn from a generator seeded by the operating system's entropy,
+        never from ``random_state``: an attacker who knows the seed must not
+        be able to replay them. A fit is therefore not reproducible bit for
+        bit, even with an int seed.
 
     verbose : bool or int, default=False
         Show a progress bar with the current loss.
@@ -245,20 +233,20 @@ class PrivateDistributionMatching(BaseMatching):
 
     Notes
     -----
-    **Mechanism.** Let ``n`` be the number of training records, ``C =
-    clip_norm`` and ``q = min(1, batch_real * n_classes / n)``. Each iteration
-    draws network weights (independent of the data), includes every real
-    record independently with probability ``q``, and computes the
-    ``(n_classes, d + 1)`` matrix whose row ``k`` is the sum over the sampled
-    records of class ``k`` of ``(clip(e_i), C)``, where ``e_i`` is the
-    record's ``d``-dimensional embedding and ``clip`` scales it to norm at most
-    ``C``. The last column thus holds ``C`` times the class counts: the counts
-    are released through the same mechanism rather than read exactly. Adding
-    or removing one record changes one row by a vector of norm at most ``S =
-    sqrt(2) * C`` (its label is treated as part of the record), so Gaussian
-    noise of standard deviation ``noise_multiplier_ * S`` is added to every
-    entry. This is the sampled Gaussian mechanism analysed by opacus's RDP
-    accountant; ``noise_multiplier_`` is chosen with
+    **Mechanism.** Let ``n`` be ``n_samples`` (or the number of training
+    records), ``C = clip_norm`` and ``q = min(1, batch_real * n_classes /
+    n)``. Each iteration draws network weights (independent of the data),
+    includes every real record independently with probability ``q``, and
+    computes the ``(n_classes, d + 1)`` matrix whose row ``k`` is the sum over
+    the sampled records of class ``k`` of ``(clip(e_i), C)``, where ``e_i`` is
+    the record's ``d``-dimensional embedding and ``clip`` scales it to norm at
+    most ``C``. The last column thus holds ``C`` times the class counts: the
+    counts are released through the same mechanism rather than read exactly.
+    Adding or removing one record changes one row by a vector of norm at most
+    ``S = sqrt(2) * C`` (its label is treated as part of the record), so
+    Gaussian noise of standard deviation ``noise_multiplier_ * S`` is added to
+    every entry. This is the sampled Gaussian mechanism analysed by opacus's
+    RDP accountant; ``noise_multiplier_`` is chosen with
     ``opacus.accountants.utils.get_noise_multiplier`` for ``n_iter`` steps at
     sample rate ``q``. Everything after the release is post-processing: the
     noisy real mean of class ``k`` is its noisy embedding sum divided by its
@@ -267,17 +255,25 @@ class PrivateDistributionMatching(BaseMatching):
     embeddings, summed over classes, minimised by Adam as in distribution
     matching. The synthetic records start from a standard normal draw or from
     public records, never from private ones, and the budget does not read the
-    class sizes.
+    class sizes. The sampling masks and the noise come from a generator seeded
+    by the operating system, so knowing ``random_state`` does not let anyone
+    replay them.
 
     **Guarantee.** The returned records and every fitted attribute are
-    ``(epsilon_, delta)``-differentially private with respect to adding or
-    removing one training record (replacing a record is two such changes:
-    by group privacy, ``(2 epsilon_, (1 + exp(epsilon_)) delta)``). Treated
-    as public: the set of class labels, the shape of a record, the
-    parameters, any public data given, and the number of records ``n``: the
-    guarantee is that of the mechanism at sample rate ``q``, which is
-    computed from ``n`` and published as ``sample_rate_`` (as in opacus's
-    DP-SGD, whose sample rate is the batch size over the data set size).
+    ``(epsilon_, delta_)``-differentially private under ``neighbouring_``:
+
+    - with ``n_samples`` (public), for adding or removing one record: the
+      accountant's epsilon, calibrated to ``epsilon``;
+    - without it, the data's size is public (it sets ``sample_rate_``) and the
+      guarantee is for replacing one record. Replacing is removing one record
+      and adding another: by group privacy an ``(e, d)`` add/remove guarantee
+      gives ``(2 e, (1 + exp(e)) d)``, so the noise is calibrated to
+      ``e = epsilon / 2`` and ``d = delta / (1 + exp(epsilon / 2))``, and
+      ``epsilon_`` reports ``2 e``.
+
+    Treated as public: the class list (``classes``; read from ``y`` with a
+    warning when not given), ``n_samples``, the shape of a record, the
+    parameters and any public data given.
 
     The noise multiplier grows with ``n_iter`` and ``q``: on small data sets
     with a small epsilon, fewer iterations or a smaller ``batch_real`` often
@@ -288,8 +284,10 @@ class PrivateDistributionMatching(BaseMatching):
     ``StandardScaler`` fitted on the private records (including one placed
     before the condenser in a pipeline) publishes their means and standard
     deviations through the scale of the output, and an imputer or encoder
-    fitted on them leaks similarly. Fit preprocessing on public data, or
-    scale with known clinical ranges. The guarantee also assumes that records
+    fitted on them leaks similarly. Fit preprocessing on public data, scale
+    with known clinical ranges, or let
+    :class:`~sklearn_dc.tabular.TabularCondenser` release what its encoder
+    needs under differential privacy. The guarantee also assumes that records
     are independent patients (group privacy applies to patients with several
     records) and does not cover floating-point side channels of the Gaussian
     sampler.
@@ -303,16 +301,20 @@ class PrivateDistributionMatching(BaseMatching):
     >>> X, y = load_breast_cancer(return_X_y=True)
     >>> X = StandardScaler().fit_transform(X)  # in practice: fit on public data
     >>> condenser = PrivateDistributionMatching(
-    ...     n_per_class=5, epsilon=10.0, n_iter=50, random_state=0
+    ...     n_per_class=5, epsilon=10.0, classes=[0, 1], n_samples=600,
+    ...     n_iter=50, random_state=0,
     ... )
     >>> X_syn, y_syn = condenser.fit_resample(X, y)
     >>> X_syn.shape, y_syn.tolist()
     ((10, 30), [0, 0, 0, 0, 0, 1, 1, 1, 1, 1])
-    >>> bool(condenser.epsilon_ <= 10.0), condenser.delta_
-    (True, 1e-05)
+    >>> bool(condenser.epsilon_ <= 10.0), condenser.delta_, condenser.neighbouring_
+    (True, 1e-05, 'add/remove')
     >>> LogisticRegression().fit(X_syn, y_syn).score(X, y) > 0.8
     True
     """
+
+    # TabularCondenser keeps everything it releases inside the guarantee.
+    _differentially_private = True
 
     _parameter_constraints: dict = {
         **BaseMatching._parameter_constraints,
@@ -328,6 +330,8 @@ class PrivateDistributionMatching(BaseMatching):
         ],
         "init": [StrOptions({"noise", "real", "kmeans"}), tuple],
         "bounds": [StrOptions({"data"}), tuple, None],
+        "classes": ["array-like", None],
+        "n_samples": [Interval(Integral, 1, None, closed="left"), None],
     }
 
     def __init__(
@@ -337,6 +341,8 @@ class PrivateDistributionMatching(BaseMatching):
         epsilon=1.0,
         delta=1e-5,
         clip_norm=1.0,
+        classes=None,
+        n_samples=None,
         net="auto",
         n_iter=200,
         lr=0.05,
@@ -351,6 +357,8 @@ class PrivateDistributionMatching(BaseMatching):
         self.epsilon = epsilon
         self.delta = delta
         self.clip_norm = clip_norm
+        self.classes = classes
+        self.n_samples = n_samples
         self.net = net
         self.n_iter = n_iter
         self.lr = lr
@@ -359,6 +367,36 @@ class PrivateDistributionMatching(BaseMatching):
         self.bounds = bounds
         self.device = device
         self.verbose = verbose
+
+    def _encode_classes(self, y):
+        if self.classes is None:
+            warnings.warn(
+                f"{type(self).__name__} read the class list from the private "
+                "labels: the release is differentially private only between data "
+                "sets with the same classes (one record of a new class would add "
+                "its synthetic rows). Pass the public class list as classes=[...] "
+                "to cover it.",
+                PrivacyWarning,
+                stacklevel=5,
+            )
+            return super()._encode_classes(y)
+        classes = np.asarray(self.classes)
+        if classes.ndim != 1 or len(classes) < 2:
+            raise ValueError(
+                "classes must be a list of at least 2 public class labels; got "
+                f"{self.classes!r}."
+            )
+        sorted_classes = np.unique(classes)
+        if len(sorted_classes) != len(classes):
+            raise ValueError(f"classes has repeated labels: {self.classes!r}.")
+        unknown = sorted(set(np.unique(y).tolist()) - set(sorted_classes.tolist()))
+        if unknown:
+            raise ValueError(
+                f"y has labels {unknown} that are not in the public classes="
+                f"{sorted_classes.tolist()}; add them to classes, or drop those "
+                "records before condensing."
+            )
+        return sorted_classes, np.searchsorted(sorted_classes, y)
 
     def _resolve_budget(self, class_counts):
         if not isinstance(self.n_per_class, Integral | dict):
@@ -374,7 +412,7 @@ class PrivateDistributionMatching(BaseMatching):
         return super()._resolve_budget(no_limit)
 
     def _fit_resample(self, X, y):
-        accountant_tools = _import_opacus()
+        import_opacus()
         if isinstance(self.init, str) and self.init != "noise":
             raise ValueError(
                 f"init={self.init!r} starts the synthetic records from private "
@@ -392,41 +430,71 @@ class PrivateDistributionMatching(BaseMatching):
             _check_public(self.init, X.shape[1:])
         if isinstance(self.bounds, tuple):
             _check_bounds(self.bounds, X.shape[1:])
-        self._accountant_tools = accountant_tools
+        if self.n_samples is None:
+            # The data's size sets the sample rate, so it is public: only data
+            # sets of that size are neighbours.
+            n_public, relation = len(X), REPLACE_ONE
+        elif len(X) > self.n_samples:
+            raise ValueError(
+                f"The data have {len(X)} records, more than the public "
+                f"n_samples={self.n_samples}. n_samples is a public upper bound "
+                "on the number of records (it sets the sample rate); give the "
+                "right one, or n_samples=None to take the data's size as public "
+                "(the guarantee is then for replacing one record)."
+            )
+        else:
+            n_public, relation = self.n_samples, ADD_REMOVE
+        sample_rate = min(1.0, self.batch_real * len(self.classes_) / n_public)
+        epsilon, delta = add_remove_budget(self.epsilon, self.delta, relation)
+        noise_multiplier = (
+            self._noise_multiplier(epsilon, delta, sample_rate)
+            if self.n_iter > 0
+            else 0.0  # nothing is released
+        )
+        self._mechanism = {
+            "sample_rate": sample_rate,
+            "noise_multiplier": noise_multiplier,
+            "steps": 0,
+        }
         try:
             X_res, y_res = super()._fit_resample(X, y)
-            # Recomputed from the releases actually made.
-            with _quiet_alpha_range():
-                self.epsilon_ = float(self._accountant.get_epsilon(delta=self.delta))
+            steps = self._mechanism["steps"]
         finally:
-            del self._accountant_tools
-            self.__dict__.pop("_accountant", None)
+            del self._mechanism
+        # Recomputed from the releases actually made (fewer when interrupted).
+        spent = spent_epsilon(noise_multiplier, sample_rate, steps, delta)
+        self.epsilon_ = guarantee_under(spent, delta, relation)[0]
+        self.delta_ = float(self.delta)
+        self.neighbouring_ = relation
+        self.noise_multiplier_ = noise_multiplier
+        self.sample_rate_ = sample_rate
         return X_res, y_res
 
-    def _noise_multiplier(self, sample_rate):
-        """The noise multiplier reaching ``(epsilon, delta)`` in ``n_iter`` steps."""
-        accountant_cls, get_noise_multiplier = self._accountant_tools
+    def _warm_start_state(self, X, budget):
+        if getattr(self, "warm_start", False):
+            raise ValueError(
+                f"{type(self).__name__} cannot continue a previous fit: the "
+                "privacy spent by that fit would not be counted. Fit afresh with "
+                "the total n_iter (and warm_start unset)."
+            )
+        return None
+
+    def _noise_multiplier(self, epsilon, delta, sample_rate):
+        """The noise multiplier spending add/remove ``(epsilon, delta)``."""
         try:
-            return _calibrate(
-                get_noise_multiplier,
-                float(self.epsilon),
-                float(self.delta),
-                float(sample_rate),
-                int(self.n_iter),
+            return calibrate(
+                float(epsilon), float(delta), float(sample_rate), int(self.n_iter)
             )
         except ValueError as exc:
-            accountant = accountant_cls()
-            accountant.history = [(1e6, sample_rate, self.n_iter)]
-            with _quiet_alpha_range():
-                floor = accountant.get_epsilon(delta=self.delta)
+            floor = spent_epsilon(1e6, sample_rate, self.n_iter, delta)
             raise ValueError(
                 f"The RDP accountant cannot reach epsilon={self.epsilon} at "
                 f"delta={self.delta} in n_iter={self.n_iter} steps at sample rate "
                 f"{sample_rate:.3g}: even a noise multiplier of 1e6 spends epsilon "
-                f"{floor:.3g}. Ask for a larger epsilon (above {floor:.3g}) or a "
-                "larger delta; fewer iterations (n_iter) or a smaller batch_real "
-                "(a lower sample rate) reduce the noise needed, but cannot go "
-                f"below that floor. (opacus: {exc})"
+                f"{floor:.3g} (add/remove). Ask for a larger epsilon; fewer "
+                "iterations (n_iter) or a smaller batch_real (a lower sample "
+                "rate) reduce the noise needed, but cannot go below that floor. "
+                f"(opacus: {exc})"
             ) from exc
 
     def _make_loss(self, X, y, budget, nets, device, generator, rng):
@@ -440,18 +508,16 @@ class PrivateDistributionMatching(BaseMatching):
         for net in nets:
             net.requires_grad_(False)
 
+        mechanism = self._mechanism
         n_samples = len(X)
-        sample_rate = min(1.0, self.batch_real * n_classes / n_samples)
-        if self.n_iter > 0:
-            noise_multiplier = self._noise_multiplier(sample_rate)
-        else:
-            noise_multiplier = 0.0  # nothing is released
-        self._accountant = accountant = self._accountant_tools[0]()
-        self.noise_multiplier_ = noise_multiplier
-        self.sample_rate_ = sample_rate
-        self.delta_ = float(self.delta)
+        sample_rate = mechanism["sample_rate"]
         clip_norm = float(self.clip_norm)
-        noise_std = noise_multiplier * math.sqrt(2.0) * clip_norm
+        noise_std = mechanism["noise_multiplier"] * math.sqrt(2.0) * clip_norm
+        # The sampling mask and the noise are secret: seeded from the
+        # operating system, never from random_state, which an attacker may
+        # know. random_state seeds only the data-independent draws (networks,
+        # starting records).
+        secret = secret_torch_generator(device)
 
         if is_out_of_core(X):
 
@@ -479,7 +545,7 @@ class PrivateDistributionMatching(BaseMatching):
             synthetic_mean = synthetic_sums[:, :-1] / budget_t[:, None]
             # Poisson sampling over the whole training set, as the accountant
             # assumes.
-            draws = torch.rand(n_samples, generator=generator, device=device)
+            draws = torch.rand(n_samples, generator=secret, device=device)
             sampled = torch.nonzero(draws < sample_rate).squeeze(1)
             with torch.no_grad():
                 if len(sampled):
@@ -492,11 +558,9 @@ class PrivateDistributionMatching(BaseMatching):
                     n_classes,
                     clip_norm,
                     noise_std,
-                    generator,
+                    secret,
                 )
-                accountant.step(
-                    noise_multiplier=noise_multiplier, sample_rate=sample_rate
-                )
+                mechanism["steps"] += 1
                 # Post-processing of the release: noisy sum over noisy count.
                 counts = (sums[:, -1:] / clip_norm).clamp_min(1.0)
                 real_mean = sums[:, :-1] / counts

@@ -24,7 +24,9 @@ pytest.importorskip("opacus")
 
 # One sub-sampled setting shared by several tests: opacus's search for its
 # noise multiplier takes seconds and is remembered across fits.
-SUBSAMPLED = dict(epsilon=2.0, delta=1e-4, n_iter=10, batch_real=20)
+SUBSAMPLED = dict(
+    epsilon=2.0, delta=1e-4, n_iter=10, batch_real=20, n_samples=300, classes=[0, 1, 2]
+)
 
 
 def test_noise_multiplier_is_opacus_calibration(three_class_table):
@@ -51,6 +53,7 @@ def test_noise_multiplier_is_opacus_calibration(three_class_table):
     assert condenser.noise_multiplier_ == pytest.approx(expected, rel=1e-12)
     assert 0.97 * 2.0 < condenser.epsilon_ <= 2.0
     assert condenser.delta_ == 1e-4
+    assert condenser.neighbouring_ == "add/remove"
 
 
 @pytest.mark.parametrize(
@@ -71,6 +74,8 @@ def test_epsilon_spent_is_within_budget(epsilon, delta, n_iter, batch_real):
         delta=delta,
         n_iter=n_iter,
         batch_real=batch_real,
+        classes=[0, 1],
+        n_samples=200,
         random_state=0,
     )
     condenser.fit_resample(X, y)
@@ -78,6 +83,30 @@ def test_epsilon_spent_is_within_budget(epsilon, delta, n_iter, batch_real):
     assert condenser.epsilon_ <= epsilon
     assert condenser.epsilon_ > 0.97 * epsilon  # the budget is used, not wasted
     assert condenser.delta_ == delta
+    assert condenser.neighbouring_ == "add/remove"
+
+
+def test_without_public_n_the_guarantee_is_for_replacing_a_record():
+    from sklearn_dc.privacy._accounting import spent_epsilon
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(200, 4)), np.repeat([0, 1], 100)
+    condenser = PrivateDistributionMatching(
+        n_per_class=2, epsilon=2.0, n_iter=10, batch_real=50, classes=[0, 1]
+    )
+    condenser.fit_resample(X, y)
+    assert condenser.neighbouring_ == "replace-one"
+    assert condenser.sample_rate_ == 0.5  # from the data's size, now public
+    # Group privacy: an (e, d) add/remove guarantee is (2e, (1 + e^e) d) for
+    # replacing a record; the noise is calibrated to e = epsilon / 2.
+    delta_add_remove = 1e-5 / (1 + math.exp(1.0))
+    add_remove = spent_epsilon(condenser.noise_multiplier_, 0.5, 10, delta_add_remove)
+    assert condenser.epsilon_ == pytest.approx(2 * add_remove)
+    assert 0.97 * 2.0 < condenser.epsilon_ <= 2.0
+    # More noise than the add/remove calibration at the same epsilon.
+    public_n = PrivateDistributionMatching(**condenser.get_params())
+    public_n.set_params(n_samples=200).fit_resample(X, y)
+    assert public_n.noise_multiplier_ < 0.8 * condenser.noise_multiplier_
 
 
 def test_clipping_bounds_one_records_influence():
@@ -129,7 +158,14 @@ def test_noise_is_calibrated_to_the_sensitivity():
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(2 * n_c, 3)), np.repeat([0, 1], n_c)
     condenser = PrivateDistributionMatching(
-        net=Zero, epsilon=3.0, n_iter=20, batch_real=n_c, clip_norm=clip, random_state=0
+        net=Zero,
+        epsilon=3.0,
+        n_iter=20,
+        batch_real=n_c,
+        clip_norm=clip,
+        classes=[0, 1],
+        n_samples=2 * n_c,
+        random_state=0,
     )
     condenser.fit_resample(X, y)
     assert condenser.sample_rate_ == 1.0
@@ -313,11 +349,99 @@ def test_missing_opacus_names_the_extra(monkeypatch, three_class_table):
         PrivateDistributionMatching(n_iter=1).fit_resample(X, y)
 
 
-def test_same_seed_same_records(three_class_table):
+def test_noise_is_secret_a_known_seed_does_not_replay_the_release():
+    # The attacker of a DP guarantee knows every parameter, the seed included,
+    # and every record but one: rerunning the fit with and without the target
+    # record must not reproduce the release.
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(40, 3)), np.repeat([0, 1], 20)
+    params = dict(
+        n_per_class=2, epsilon=1.0, n_iter=3, batch_real=10, classes=[0, 1],
+        n_samples=40,
+    )  # fmt: skip
+    matches = 0
+    for trial in range(20):
+        condenser = PrivateDistributionMatching(random_state=trial, **params)
+        release, _ = condenser.fit_resample(X, y)
+        with_target, _ = condenser.fit_resample(X, y)
+        without_target, _ = condenser.fit_resample(X[1:], y[1:])
+        matches += np.array_equal(release, with_target)
+        matches += np.array_equal(release, without_target)
+    assert matches == 0
+    # random_state=None after seeding numpy's global generator replays nothing.
+    np.random.seed(123)  # noqa: NPY002 (the global state is the point)
+    first, _ = PrivateDistributionMatching(**params).fit_resample(X, y)
+    np.random.seed(123)  # noqa: NPY002 (the global state is the point)
+    second, _ = PrivateDistributionMatching(**params).fit_resample(X, y)
+    assert not np.array_equal(first, second)
+
+
+def test_seed_still_fixes_the_data_independent_draws(three_class_table):
+    X, y = three_class_table
+    condenser = PrivateDistributionMatching(
+        n_per_class=2, random_state=0, **(SUBSAMPLED | {"n_iter": 0})
+    )
+    start, _ = condenser.fit_resample(X, y)
+    again, _ = condenser.fit_resample(X, y)
+    np.testing.assert_array_equal(start, again)
+    other, _ = condenser.set_params(random_state=1).fit_resample(X, y)
+    assert not np.allclose(start, other)
+
+
+def test_public_classes_fix_the_output_rows(three_class_table):
+    X, y = three_class_table
+    condenser = PrivateDistributionMatching(
+        n_per_class=2, n_iter=2, epsilon=20.0, classes=[0, 1, 2, 3], random_state=0
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no PrivacyWarning with public classes
+        X_res, y_res = condenser.fit_resample(X, y)
+    # A class with no record still gets its rows: the row count is public.
+    assert y_res.tolist() == [0, 0, 1, 1, 2, 2, 3, 3]
+    assert condenser.classes_.tolist() == [0, 1, 2, 3]
+    # One record of a new class: refused, not a change in the output's size.
+    with pytest.raises(ValueError, match=r"labels \[7\] that are not in the public"):
+        condenser.fit_resample(X, np.where(np.arange(len(y)) == 0, 7, y))
+
+
+def test_classes_read_from_the_data_are_flagged(three_class_table):
+    from sklearn_dc.privacy import PrivacyWarning
+
+    X, y = three_class_table
+    with pytest.warns(PrivacyWarning, match="classes=\\[...\\]"):
+        PrivateDistributionMatching(n_iter=1, epsilon=20.0).fit_resample(X, y)
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"n_samples": 100}, "more than the public n_samples=100"),
+        ({"classes": [0]}, "at least 2 public class labels"),
+        ({"classes": [0, 1, 1, 2]}, "repeated labels"),
+    ],
+)
+def test_public_facts_contradicted_by_the_data_are_refused(
+    params, match, three_class_table
+):
+    X, y = three_class_table
+    with pytest.raises(ValueError, match=match):
+        PrivateDistributionMatching(n_iter=1, **params).fit_resample(X, y)
+
+
+def test_warm_start_is_refused_however_it_is_set(three_class_table):
     X, y = three_class_table
     condenser = PrivateDistributionMatching(n_per_class=2, random_state=0, **SUBSAMPLED)
-    first, _ = condenser.fit_resample(X, y)
-    again, _ = condenser.fit_resample(X, y)
-    np.testing.assert_array_equal(first, again)
-    other, _ = condenser.set_params(random_state=1).fit_resample(X, y)
-    assert not np.allclose(first, other)
+    condenser.fit_resample(X, y)
+    condenser.warm_start = True  # not a parameter: set as an attribute
+    with pytest.raises(ValueError, match="privacy spent by that fit"):
+        condenser.fit_resample(X, y)
+
+
+def test_values_beyond_float32_are_refused_before_they_escape_clipping(
+    three_class_table,
+):
+    X, y = three_class_table
+    X = X.copy()
+    X[5, 0] = 1e39  # finite in float64, inf in float32
+    with pytest.raises(ValueError, match="beyond the float32 range"):
+        PrivateDistributionMatching(**(SUBSAMPLED | {"n_iter": 1})).fit_resample(X, y)
