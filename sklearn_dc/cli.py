@@ -220,6 +220,8 @@ def _condenser(args):
         "device": args.device,
         "epsilon": args.epsilon,
         "delta": args.delta,
+        "n_samples": args.n_samples,
+        "classes": args.classes,
         "verbose": not args.quiet,
     }
     given = {k: v for k, v in settings.items() if v is not None and k in params}
@@ -266,10 +268,30 @@ def _condense(args: argparse.Namespace) -> int:
             "values; drop those rows first."
         )
     X = table.drop(columns=[args.target, *args.drop])
+    if args.classes is not None:
+        args.classes = _labels_like(args.classes, y)
+    private = args.method == "dp-dm"
+    for flag, value in [
+        ("--preprocessing-epsilon", args.preprocessing_epsilon),
+        ("--n-samples", args.n_samples),
+        ("--classes", args.classes),
+    ]:
+        if value is not None and not private:
+            raise _InputError(f"{flag} applies to --method dp-dm only.")
+    schema = None
+    if args.schema is not None:
+        from ._public_encoding import load_schema
+
+        try:
+            schema = load_schema(args.schema)
+        except ValueError as exc:
+            raise _InputError(str(exc)) from exc
     wrapper = TabularCondenser(
         _condenser(args),
         categorical=args.categorical,
         drop_id_columns=not args.keep_id,
+        schema=schema,
+        preprocessing_epsilon=args.preprocessing_epsilon,
     )
     start = time.perf_counter()
     try:
@@ -293,7 +315,37 @@ def _condense(args: argparse.Namespace) -> int:
             f"{len(y_small)} records ({counts}) from {len(y)} in {seconds:.1f} s "
             f"-> {args.output} (card: {card_path(args.output)})"
         )
+        if private:
+            budget = wrapper.privacy_
+            print(
+                f"({budget['epsilon']:.3g}, {budget['delta']:.3g})-differentially "
+                f"private ({budget['neighbouring']} neighbours): "
+                f"{budget['preprocessing']['epsilon']:.3g} for the encoder's "
+                f"statistics, {budget['matching']['epsilon']:.3g} for condensing; "
+                "the card lists what was public and what was released."
+            )
+    if card["real_records"].startswith("yes"):
+        print(
+            f"sklearn-dc condense: warning: the output rows are real patients "
+            f"({card['real_records']}).",
+            file=sys.stderr,
+        )
     return 0
+
+
+def _labels_like(labels, y):
+    """``--classes`` values with the type of the label column's values."""
+    import pandas as pd
+
+    if not pd.api.types.is_numeric_dtype(y.dtype):
+        return labels
+    try:
+        return pd.to_numeric(pd.Series(labels)).tolist()
+    except ValueError as exc:
+        raise _InputError(
+            f"--classes {' '.join(labels)}: the target column holds numbers; give "
+            "numeric class labels."
+        ) from exc
 
 
 def _read_labelled(path: Path, target: str, args, columns=None):
@@ -577,7 +629,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep ID-like columns (unique per row), filled with new IDs; they "
         "are dropped by default",
     )  # fmt: skip
-    condense.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    condense.add_argument(
+        "--seed", type=int, default=0,
+        help="random seed (0); for dp-dm it fixes only the networks and the "
+        "starting records: the noise is secret and a rerun differs",
+    )  # fmt: skip
     condense.add_argument(
         "--n-iter", type=int, help="optimisation steps of learned methods"
     )
@@ -588,6 +644,28 @@ def build_parser() -> argparse.ArgumentParser:
         "--epsilon", type=float, help="privacy budget of dp-dm (default: 1)"
     )
     condense.add_argument("--delta", type=float, help="delta of dp-dm (1e-5)")
+    condense.add_argument(
+        "--schema", type=Path, metavar="JSON",
+        help="public facts about the columns: a JSON file {\"columns\": {name: "
+        "{\"kind\": ..., \"range\": [low, high]} or {\"kind\": \"categorical\", "
+        "\"categories\": [...]}}, \"classes\": [...]}, or the data card of a "
+        "public reference set; with dp-dm what it gives costs no privacy budget",
+    )  # fmt: skip
+    condense.add_argument(
+        "--preprocessing-epsilon", type=float, metavar="EPSILON",
+        help="dp-dm: the share of --epsilon spent on releasing the ranges, "
+        "scales and categories the schema does not give (default: a fifth)",
+    )  # fmt: skip
+    condense.add_argument(
+        "--classes", nargs="+", metavar="LABEL",
+        help="dp-dm: the public class labels (default: released privately)",
+    )  # fmt: skip
+    condense.add_argument(
+        "--n-samples", type=int, metavar="N",
+        help="dp-dm: a public upper bound on the number of records; the "
+        "guarantee is then for adding or removing a record (default: the "
+        "file's row count is taken as public, for replacing a record)",
+    )  # fmt: skip
     condense.add_argument(
         "--sep", default=",", help="delimiter of the CSV file (default: ',')"
     )

@@ -65,10 +65,17 @@ def make_data_card(
         :class:`~sklearn_dc.tabular.TabularCondenser` or any condenser). Its
         class name, parameters (``get_params()``, made JSON-safe; nested
         estimators as ``{"class": ..., "params": ...}``), seed
-        (``random_state``), budget (``n_per_class_``) and, for a
-        differentially private condenser, ``epsilon_`` / ``delta_`` are
-        recorded. For a ``TabularCondenser`` the wrapped condenser's and the
-        detected ``schema_`` are recorded too.
+        (``random_state``), budget (``n_per_class_``), class list and
+        whether the rows are real records (``real_records``) are recorded.
+        For a ``TabularCondenser`` the wrapped condenser's and the column
+        kinds are recorded too, as a ``schema`` entry that
+        ``TabularCondenser(schema=...)`` reads. For a differentially private
+        condenser, ``differential_privacy`` holds ``epsilon`` / ``delta``,
+        the neighbouring relation and, for a ``TabularCondenser``, how the
+        budget was spent (``matching``, ``preprocessing``: what was public,
+        what was released and at what cost); the schema then carries the
+        released ranges and categories, and ``seed`` is left empty because
+        the release cannot be reproduced from it.
     X_source : DataFrame, array-like or path, default=None
         The source (private) data: only its size and a SHA-256 content hash
         are recorded (of the file's bytes for a path; for a table, of its
@@ -123,6 +130,7 @@ def make_data_card(
         "seed": None,
         "budget_per_class": None,
         "differential_privacy": None,
+        "real_records": None,
         "utility": _json_safe(utility),
         "privacy": _json_safe(privacy),
     }
@@ -130,6 +138,10 @@ def make_data_card(
         card["source"] = _describe_source(X_source, y_source)
     if condenser is not None:
         card.update(_describe_condenser(condenser))
+        card["real_records"] = _real_records(condenser, card) or (
+            "no: synthetic records; not private by construction, measure "
+            "leakage before sharing (sklearn_dc.privacy)"
+        )
     return card
 
 
@@ -483,12 +495,101 @@ def _describe_condenser(condenser):
     described["seed"] = seed if seed is None or isinstance(seed, int) else repr(seed)
     budget = getattr(fitted, "n_per_class_", None)
     described["budget_per_class"] = _json_safe(budget)
+    classes = getattr(fitted, "classes_", None)
+    kinds = getattr(condenser, "schema_", None)
+    if kinds is not None or classes is not None:
+        described["schema"] = _public_schema(condenser, kinds, classes)
     if hasattr(fitted, "epsilon_"):
-        described["differential_privacy"] = {
-            "epsilon": float(fitted.epsilon_),
-            "delta": float(getattr(fitted, "delta_", getattr(fitted, "delta", 0.0))),
-        }
+        described["differential_privacy"] = _describe_privacy(condenser, fitted)
+        # The seed fixes only the data-independent draws of a private fit;
+        # written as a seed, it would read as if it reproduced the release.
+        described["seed"] = None
     return described
+
+
+def _describe_privacy(wrapper, fitted):
+    """The card's ``differential_privacy`` entry of a private release."""
+    accounting = getattr(wrapper, "privacy_", None)
+    entry = {
+        "epsilon": float(getattr(wrapper, "epsilon_", fitted.epsilon_)),
+        "delta": float(getattr(wrapper, "delta_", fitted.delta_)),
+        "neighbouring": getattr(fitted, "neighbouring_", None),
+        "reproducible": False,
+        "note": (
+            "The sampling and the noise were drawn from the operating system's "
+            "entropy: random_state fixes only the networks and the starting "
+            "records, so rerunning does not reproduce this release."
+        ),
+    }
+    if accounting is not None:
+        entry["matching"] = accounting["matching"]
+        entry["preprocessing"] = accounting["preprocessing"]
+    else:
+        entry["preprocessing"] = (
+            "not covered: the condenser was given encoded records; any scaling, "
+            "imputation or encoding fitted on the private data is outside this "
+            "guarantee"
+        )
+    return _json_safe(entry)
+
+
+def _public_schema(condenser, kinds, classes):
+    """The card's ``schema``: usable as ``TabularCondenser(schema=card)``.
+
+    Ranges and categories are written only for a private release (where they
+    were released under differential privacy or given as public): for other
+    releases they are statistics of the private source.
+    """
+    columns = {}
+    private = getattr(condenser, "privacy_", None) is not None
+    for column, kind in (kinds or {}).items():
+        if kind not in ("categorical", "binary", "integer", "continuous"):
+            continue
+        entry = {"kind": kind}
+        if private and column in condenser._encoded_columns:
+            entry.update(_encoder_statistics(condenser, column))
+        columns[column] = entry
+    return _json_safe(
+        {"columns": columns, "classes": None if classes is None else list(classes)}
+    )
+
+
+def _encoder_statistics(condenser, column):
+    """Range, centre, scale or categories of ``column`` in a private encoder."""
+    for branch, columns in condenser._branches.items():
+        if column not in columns:
+            continue
+        step = condenser.encoder_.named_transformers_[branch]
+        j = columns.index(column)
+        if branch == "categorical":
+            levels = [v for v in step.categories_[j] if not pd.isna(v)]
+            return {"categories": levels}
+        return {
+            "range": [float(step.low[j]), float(step.high[j])],
+            "centre": float(step.centre[j]),
+            "scale": float(step.scale[j]),
+        }
+    return {}
+
+
+def _real_records(condenser, card):
+    """Whether the condensed rows are real patients, in words, or None."""
+    fitted = getattr(condenser, "condenser_", condenser)
+    name = type(fitted).__name__
+    if getattr(fitted, "_returns_real_rows", False):
+        return f"yes: {name} returns real records, copied; do not share them"
+    budget = getattr(fitted, "n_per_class_", None) or {}
+    sizes = (card.get("source") or {}).get("n_rows_per_class") or {}
+    whole = [c for c, n in budget.items() if sizes.get(str(c)) == n]
+    if whole and name == "KMeansCentroids":
+        return (
+            f"yes, classes {whole}: their budget equals their size, so their "
+            "rows are the real records"
+        )
+    params = getattr(fitted, "get_params", dict)()
+    if params.get("n_iter") == 0 and params.get("init") == "real":
+        return "yes: n_iter=0 with init='real' returns the starting real records"
+    return None
 
 
 def _json_safe(value):

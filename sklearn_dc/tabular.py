@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import warnings
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
@@ -16,12 +17,17 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted
 
+from ._public_encoding import PublicNumericEncoder, complete_numeric, load_schema
+from .privacy._table_release import release_table_statistics
+
 __all__ = ["SchemaWarning", "TabularCondenser"]
 
 _KINDS = ("categorical", "binary", "integer", "continuous")
 # A column needs at least this many rows before "a different value on every
 # row" is taken as the mark of a record identifier.
 _ID_MIN_ROWS = 20
+# The label's column name in the private release of the class list.
+_LABEL = "__label__"
 
 
 class SchemaWarning(UserWarning):
@@ -100,6 +106,26 @@ class TabularCondenser(BaseSampler):
         identifier) is taken as free text and refused; declare it in
         ``categorical`` to encode it anyway.
 
+    schema : dict, str or path, default=None
+        Public facts about the table: a dict ``{"columns": {name: entry},
+        "classes": [...]}`` or the path of a JSON file holding one (or the
+        data card of a public reference set, whose ``schema`` entry is
+        used). An entry gives a column's ``kind`` and, optionally, its
+        ``range`` ``[low, high]``, ``centre`` and ``scale`` (numbers) or
+        ``categories`` (categorical). Kinds act like the four lists above
+        (a kind given in both must agree) and ranges bound the decoded values.
+        With a differentially private condenser, ranges, centres, scales and
+        categories are used in place of anything read from the data, and
+        cost no privacy budget (see *Differential privacy*).
+
+    preprocessing_epsilon : float, default=None
+        With a differentially private condenser only: the share of its
+        ``epsilon`` spent on releasing what the encoder needs and the schema
+        does not give (ranges, centres and scales of numeric columns, levels
+        of categorical ones, the class list). ``None`` spends a fifth of
+        ``epsilon`` when anything must be released, nothing otherwise. The
+        condenser spends the rest.
+
     Attributes
     ----------
     schema_ : dict
@@ -129,6 +155,21 @@ class TabularCondenser(BaseSampler):
 
     n_features_in_ : int
         Number of columns of the input table.
+
+    epsilon_, delta_ : float
+        With a differentially private condenser: the whole release's
+        guarantee, preprocessing and condensation composed (their sum), under
+        ``privacy_["neighbouring"]``.
+
+    privacy_ : dict
+        With a differentially private condenser: how the budget was spent.
+        ``neighbouring``, ``epsilon`` and ``delta`` (the totals);
+        ``matching`` (the condenser's ``epsilon`` and ``delta``);
+        ``preprocessing``: ``public`` (statistics taken from the schema or
+        from the column's kind), ``released`` (statistics released under
+        differential privacy, by column), ``dropped`` (columns for which
+        nothing cleared the noise), and the ``epsilon``, ``delta`` and
+        mechanism of that release.
 
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         The input column names.
@@ -163,6 +204,28 @@ class TabularCondenser(BaseSampler):
     The caller's DataFrame is never modified. The decoded records are
     synthetic but not private by construction; measure leakage before
     sharing them (:mod:`sklearn_dc.privacy`).
+
+    **Differential privacy**: with a differentially private condenser
+    (:class:`~sklearn_dc.PrivateDistributionMatching`), nothing fitted on the
+    private table reaches the output unless it was released under
+    differential privacy and paid for in ``epsilon_``, or given as public.
+    Column kinds come from the declarations, the ``schema`` or the dtype
+    alone (booleans binary, integers integer, floats continuous, text and
+    ``category`` columns categorical), never from the values: identifiers
+    are not detected (drop them), nor free text or empty columns. Every
+    statistic the schema does not give is released by one Gaussian mechanism
+    on per-column histograms over a fixed grid (numbers) or the observed
+    levels with partition selection (text), costing
+    ``preprocessing_epsilon``; the encoder is built from the noisy counts,
+    so the output's ranges, scales and categories are noisy and coarse
+    (numeric ranges end on the grid: powers of the square root of 2), and a
+    level or a value range too rare to clear the noise is left out. Numeric
+    columns get a missing-value indicator each, whether or not they have
+    missing values. The class list is the schema's or the condenser's
+    ``classes`` when given, else released in the same way (records of a
+    class left out are dropped). The number of records is public unless the
+    condenser is given ``n_samples`` (see its Notes), and the neighbouring
+    relation of the guarantee follows.
 
     Examples
     --------
@@ -202,6 +265,8 @@ class TabularCondenser(BaseSampler):
         "missing_category": ["boolean"],
         "drop_id_columns": ["boolean"],
         "max_categories": [Interval(Integral, 2, None, closed="left")],
+        "schema": [dict, str, os.PathLike, None],
+        "preprocessing_epsilon": [Interval(Real, 0, None, closed="neither"), None],
     }
 
     def __init__(
@@ -215,6 +280,8 @@ class TabularCondenser(BaseSampler):
         missing_category=True,
         drop_id_columns=True,
         max_categories=50,
+        schema=None,
+        preprocessing_epsilon=None,
     ):
         # BaseSampler.__init__ would set `sampling_strategy`, which is not a
         # parameter here: the budget belongs to the wrapped condenser.
@@ -226,6 +293,8 @@ class TabularCondenser(BaseSampler):
         self.missing_category = missing_category
         self.drop_id_columns = drop_id_columns
         self.max_categories = max_categories
+        self.schema = schema
+        self.preprocessing_epsilon = preprocessing_epsilon
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X: pd.DataFrame, y=None) -> TabularCondenser:
@@ -273,18 +342,27 @@ class TabularCondenser(BaseSampler):
         return self._fit_resample(X, y)
 
     def _fit_resample(self, X, y):
-        encoded = self._fit_encoder(X, y)
         condenser = self.condenser
         if condenser is None:
             from .matching import DistributionMatching
 
             condenser = DistributionMatching()
-        self.condenser_ = clone(condenser)
+        for name in ("epsilon_", "delta_", "privacy_"):
+            self.__dict__.pop(name, None)
+        if getattr(condenser, "_differentially_private", False):
+            encoded, y, self.condenser_, preprocessing = self._fit_private_encoder(
+                X, y, condenser
+            )
+        else:
+            encoded = self._fit_encoder(X, y)
+            self.condenser_ = clone(condenser)
         X_res, y_res = self.condenser_.fit_resample(encoded, y)
         X_res = np.asarray(X_res, dtype=np.float64)
         for name in ("classes_", "n_per_class_"):
             if hasattr(self.condenser_, name):
                 setattr(self, name, getattr(self.condenser_, name))
+        if getattr(condenser, "_differentially_private", False):
+            self._account(preprocessing)
         self.X_encoded_ = X_res
         if isinstance(y_res, pd.Series | pd.DataFrame):
             y_res = y_res.reset_index(drop=True)
@@ -381,6 +459,9 @@ class TabularCondenser(BaseSampler):
         self._ranges = {
             c: (float(observed[c].min()), float(observed[c].max())) for c in numeric
         }
+        for column, entry in load_schema(self.schema)["columns"].items():
+            if "range" in entry and column in self._ranges:
+                self._ranges[column] = tuple(entry["range"])
         self._branches = {}
         transformers = []
         for branch, kinds in (
@@ -396,6 +477,215 @@ class TabularCondenser(BaseSampler):
             transformers, remainder="drop", sparse_threshold=0
         )
         return self.encoder_.fit_transform(prepared)
+
+    def _fit_private_encoder(self, X, y, condenser):
+        """Encode with public or privately released statistics only.
+
+        Returns the encoded matrix, the labels kept, the condenser (a clone
+        with its share of the budget and the class list) and the
+        preprocessing entry of ``privacy_``.
+        """
+        name = type(self).__name__
+        _check_frame(X, name)
+        if y is None or len(y) != len(X):
+            raise ValueError("X and y must have the same number of rows.")
+        public = load_schema(self.schema)
+        self.n_features_in_ = X.shape[1]
+        self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        self.schema_ = self._private_kinds(X, public["columns"])
+        self.dropped_columns_, self._id_values = {}, {}
+        self._dtypes = {c: X[c].dtype for c in X.columns}
+        self._encoded_columns = list(self.schema_)
+        prepared = self._prepare(X)
+
+        classes = condenser.classes
+        if classes is None:
+            classes = public["classes"]
+        stats, public_stats, to_release = {}, {}, {"numeric": {}, "text": []}
+        for column, kind in self.schema_.items():
+            entry = public["columns"].get(column, {})
+            if kind == "categorical" and "categories" in entry:
+                stats[column] = {"categories": list(entry["categories"])}
+            elif kind == "categorical":
+                to_release["text"].append(column)
+            elif kind == "binary" or "range" in entry:
+                stats[column] = complete_numeric(dict(entry), kind)
+            else:
+                to_release["numeric"][column] = kind == "integer"
+            if column in stats:
+                public_stats[column] = sorted(set(stats[column]) - {"kind"})
+        if classes is None:
+            to_release["text"].append(_LABEL)
+            prepared[_LABEL] = np.asarray(y, dtype=object)
+
+        total_epsilon, total_delta = float(condenser.epsilon), float(condenser.delta)
+        relation = "replace-one" if condenser.n_samples is None else "add/remove"
+        preprocessing = {
+            "public": public_stats,
+            "released": {},
+            "dropped": {},
+            "epsilon": 0.0,
+            "delta": 0.0,
+            "clipping": "values outside a column's range are clipped to it",
+        }
+        if to_release["numeric"] or to_release["text"]:
+            share = self.preprocessing_epsilon
+            share = total_epsilon / 5 if share is None else float(share)
+            if share >= total_epsilon:
+                raise ValueError(
+                    f"preprocessing_epsilon={share} leaves nothing of the "
+                    f"condenser's epsilon={total_epsilon} for condensation; the "
+                    "shares must sum to epsilon. Give a smaller "
+                    "preprocessing_epsilon, or public ranges and categories in "
+                    "schema= so that less needs releasing."
+                )
+            released, accounting = release_table_statistics(
+                prepared,
+                to_release["numeric"],
+                to_release["text"],
+                epsilon=share,
+                delta=total_delta / 2,
+                relation=relation,
+            )
+            preprocessing.update(accounting)
+            if classes is None:
+                if _LABEL not in released or len(released[_LABEL]["categories"]) < 2:
+                    raise ValueError(
+                        "Fewer than 2 classes cleared the noise of the private "
+                        "release of the class list. Give the classes publicly "
+                        '(the condenser\'s classes=, or "classes" in schema=), '
+                        "or a larger epsilon."
+                    )
+                classes = released.pop(_LABEL)["categories"]
+            for column in [*to_release["numeric"], *to_release["text"]]:
+                if column == _LABEL:
+                    continue
+                if column not in released:
+                    preprocessing["dropped"][column] = "nothing cleared the noise"
+                    continue
+                entry = released[column]
+                preprocessing["released"][column] = _json_ready(entry)
+                if "categories" in entry and entry["missing"] and self.missing_category:
+                    entry["categories"] = [*entry["categories"], np.nan]
+                stats[column] = entry
+        for column, reason in preprocessing["dropped"].items():
+            self.schema_[column] = "empty"
+            self.dropped_columns_[column] = reason
+            warnings.warn(
+                f"Column {column!r} is dropped: no value of it cleared the noise "
+                "of the private release of its statistics. Give its range or "
+                "categories in schema= to keep it.",
+                SchemaWarning,
+                stacklevel=5,
+            )
+        self._encoded_columns = [c for c in self._encoded_columns if c in stats]
+        if not self._encoded_columns:
+            raise ValueError(
+                "No column of X is left to condense: nothing cleared the noise. "
+                "Give public ranges and categories in schema=, or a larger "
+                "preprocessing_epsilon."
+            )
+        self._ranges = {
+            c: tuple(stats[c]["range"])
+            for c in self._encoded_columns
+            if "range" in stats[c]
+        }
+        self.encoder_ = self._public_encoder(stats)
+        # Records of classes the release left out are dropped; a public class
+        # list is checked by the condenser, which refuses labels outside it.
+        kept = np.ones(len(X), dtype=bool)
+        if _LABEL in to_release["text"]:
+            labels = np.asarray(y, dtype=object)
+            kept = np.isin(labels, np.asarray(classes, dtype=object))
+        encoded = self.encoder_.fit_transform(self._prepare(X)[kept])
+        budget = {
+            "epsilon": total_epsilon - preprocessing["epsilon"],
+            "delta": total_delta - preprocessing["delta"],
+        }
+        inner = clone(condenser).set_params(classes=list(classes), **budget)
+        return encoded, _take(y, kept), inner, preprocessing
+
+    def _private_kinds(self, X, public_columns):
+        """Column kinds from declarations, the schema or the dtype alone."""
+        declared = self._declared()
+        unknown = [c for c in declared if c not in X.columns]
+        if unknown:
+            raise ValueError(
+                f"Declared or schema columns {unknown} are not in X. Its columns "
+                f"are {list(X.columns)}."
+            )
+        kinds = {}
+        for column in X.columns:
+            series = X[column]
+            schema_kind = public_columns.get(column, {}).get("kind")
+            if column in declared and schema_kind not in (None, declared[column]):
+                raise ValueError(
+                    f"Column {column!r} is declared {declared[column]} but the "
+                    f"schema says {schema_kind}; keep one."
+                )
+            kind = declared.get(column, schema_kind)
+            if kind is None:
+                if _is_datetime_like(series):
+                    raise ValueError(
+                        f"Column {column!r} holds dates or times ({series.dtype}); "
+                        "convert it to numbers first, or drop it."
+                    )
+                kind = _kind_of_dtype(series.dtype)
+            if kind != "categorical" and not (
+                pd.api.types.is_numeric_dtype(series.dtype)
+                or pd.api.types.is_bool_dtype(series.dtype)
+            ):
+                raise ValueError(
+                    f"Column {column!r} is declared {kind} but holds "
+                    f"{series.dtype} values; declare it categorical, or convert "
+                    "it to numbers."
+                )
+            kinds[column] = kind
+        return kinds
+
+    def _public_encoder(self, stats):
+        """A ColumnTransformer built from ``stats``; its fit learns nothing."""
+        self._branches = {}
+        transformers = []
+        for branch, kinds in (
+            ("categorical", ("categorical",)),
+            ("binary", ("binary",)),
+            ("numeric", ("integer", "continuous")),
+        ):
+            columns = [c for c in self._encoded_columns if self.schema_[c] in kinds]
+            if not columns:
+                continue
+            self._branches[branch] = columns
+            if branch == "categorical":
+                step = OneHotEncoder(
+                    categories=[stats[c]["categories"] for c in columns],
+                    handle_unknown="ignore",
+                    sparse_output=False,
+                )
+            else:
+                ranges = np.array([stats[c]["range"] for c in columns], dtype=float)
+                step = PublicNumericEncoder(
+                    low=ranges[:, 0],
+                    high=ranges[:, 1],
+                    centre=np.array([stats[c]["centre"] for c in columns]),
+                    scale=np.array([stats[c]["scale"] for c in columns]),
+                    add_indicator=self.missing_category,
+                )
+            transformers.append((branch, step, columns))
+        return ColumnTransformer(transformers, remainder="drop", sparse_threshold=0)
+
+    def _account(self, preprocessing):
+        """Compose the preprocessing release with the condenser's."""
+        inner = self.condenser_
+        self.epsilon_ = preprocessing["epsilon"] + inner.epsilon_
+        self.delta_ = preprocessing["delta"] + inner.delta_
+        self.privacy_ = {
+            "neighbouring": inner.neighbouring_,
+            "epsilon": self.epsilon_,
+            "delta": self.delta_,
+            "matching": {"epsilon": inner.epsilon_, "delta": inner.delta_},
+            "preprocessing": preprocessing,
+        }
 
     def _make_branch(self, branch):
         if branch == "categorical":
@@ -423,7 +713,10 @@ class TabularCondenser(BaseSampler):
         )
 
     def _declared(self):
-        declared = {}
+        declared = {
+            column: entry["kind"]
+            for column, entry in load_schema(self.schema)["columns"].items()
+        }
         for kind in _KINDS:
             names = getattr(self, kind)
             for name in [] if names is None else list(names):
@@ -545,13 +838,16 @@ class TabularCondenser(BaseSampler):
         return decoded
 
     def _decode_numeric(self, step, block, columns):
-        unscaled = step.named_steps["scale"].inverse_transform(block)
-        imputer = step.named_steps["impute"]
-        n = len(columns)
-        values, indicators = unscaled[:, :n], unscaled[:, n:]
-        missing = np.zeros_like(values, dtype=bool)
-        if self.missing_category and indicators.shape[1]:
-            missing[:, imputer.indicator_.features_] = indicators > 0.5
+        if isinstance(step, PublicNumericEncoder):
+            values, missing = step.inverse_transform(block)
+        else:
+            unscaled = step.named_steps["scale"].inverse_transform(block)
+            imputer = step.named_steps["impute"]
+            n = len(columns)
+            values, indicators = unscaled[:, :n], unscaled[:, n:]
+            missing = np.zeros_like(values, dtype=bool)
+            if self.missing_category and indicators.shape[1]:
+                missing[:, imputer.indicator_.features_] = indicators > 0.5
         decoded = {}
         for j, column in enumerate(columns):
             low, high = self._ranges[column]
@@ -564,6 +860,36 @@ class TabularCondenser(BaseSampler):
             v[missing[:, j]] = np.nan
             decoded[column] = v
         return decoded
+
+
+def _kind_of_dtype(dtype):
+    """A column's kind from its dtype alone (no value is read)."""
+    if pd.api.types.is_bool_dtype(dtype):
+        return "binary"
+    if isinstance(dtype, pd.CategoricalDtype) or not pd.api.types.is_numeric_dtype(
+        dtype
+    ):
+        return "categorical"
+    return "integer" if pd.api.types.is_integer_dtype(dtype) else "continuous"
+
+
+def _take(y, rows):
+    """The labels at the boolean mask ``rows``, in their container."""
+    if rows.all():
+        return y
+    if hasattr(y, "iloc"):
+        return y[rows]
+    return np.asarray(y)[rows]
+
+
+def _json_ready(entry):
+    """A released statistics entry with plain floats and lists."""
+    return {
+        k: [v if not isinstance(v, np.generic) else v.item() for v in value]
+        if isinstance(value, list)
+        else value
+        for k, value in entry.items()
+    }
 
 
 def _check_frame(X, name):

@@ -148,6 +148,89 @@ def test_condense_support2(shared_data, tmp_path, capsys):
         assert set(shared.data[column].dropna()) <= set(real[column].dropna())
 
 
+@pytest.mark.shared_data
+def test_condense_dp_dm_on_support2_releases_no_private_extreme(
+    shared_data, tmp_path, capsys
+):
+    pytest.importorskip("opacus")
+    source = shared_data / "support2" / "support2.csv"
+    output = tmp_path / "private.csv"
+    argv = ["condense", str(source), "--target", "event", "-o", str(output)]
+    drop = ["--drop", "pid", "time", "num_surv2m", "num_surv6m"]
+    dp = ["--method", "dp-dm", "--epsilon", "1", "--n-iter", "20", "--quiet"]
+    assert main([*argv, *drop, *dp]) == 0
+    real = pd.read_csv(source)
+    shared = load_condensed(output)
+    card = shared.card
+    budget = card["differential_privacy"]
+    assert budget["epsilon"] <= 1.0 and budget["neighbouring"] == "replace-one"
+    assert card["seed"] is None and budget["reproducible"] is False
+    preprocessing = budget["preprocessing"]
+    # Every column is accounted for: public (by its kind), released, or
+    # dropped because nothing about it cleared the noise.
+    kinds = card["schema"]["columns"]
+    accounted = set(preprocessing["public"]) | set(preprocessing["released"])
+    assert set(kinds) == accounted and not accounted & set(preprocessing["dropped"])
+    assert len(accounted) + len(preprocessing["dropped"]) == real.shape[1] - 5
+    assert budget["epsilon"] == pytest.approx(
+        preprocessing["epsilon"] + budget["matching"]["epsilon"]
+    )
+    for column, entry in kinds.items():
+        if entry["kind"] != "continuous":
+            continue
+        values = shared.data[column].dropna().to_numpy()
+        extremes = [real[column].min(), real[column].max()]
+        # Zero is a point of the public grid, not a released statistic.
+        assert not np.isin(values[values != 0], extremes).any(), column
+
+
+def test_condense_dp_dm_with_a_public_schema(patients_csv, tmp_path, capsys):
+    pytest.importorskip("opacus")
+    schema = tmp_path / "schema.json"
+    schema.write_text(
+        '{"columns": {"age": {"kind": "continuous", "range": [18, 100]}, '
+        '"n_drugs": {"kind": "integer", "range": [0, 10]}, '
+        '"sex": {"kind": "categorical", "categories": ["female", "male"]}, '
+        '"smoker": "binary"}, '
+        '"classes": ["died", "survived"]}'
+    )
+    output = tmp_path / "private.csv"
+    argv = ["condense", str(patients_csv), "--target", "death", "-o", str(output)]
+    dp = ["--method", "dp-dm", "--epsilon", "5", "--n-iter", "5", "--n-per-class", "3"]
+    extra = ["--drop", "patient_id", "--schema", str(schema), "--n-samples", "200"]
+    assert main([*argv, *dp, *extra]) == 0
+    out = capsys.readouterr().out
+    assert "add/remove neighbours" in out and "0 for the encoder" in out
+    card = load_condensed(output).card
+    assert card["differential_privacy"]["preprocessing"]["released"] == {}
+    assert card["schema"]["columns"]["age"]["range"] == [18.0, 100.0]
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--classes", "died", "survived"], "--classes applies to --method dp-dm"),
+        (["--n-samples", "500"], "--n-samples applies to --method dp-dm"),
+        (["--method", "dp-dm", "--schema", "none.json"], "none.json does not exist"),
+    ],
+)
+def test_condense_private_flags_are_checked(
+    patients_csv, tmp_path, capsys, extra, message
+):
+    output = str(tmp_path / "out.csv")
+    argv = ["condense", str(patients_csv), "--target", "death", "-o", output]
+    assert main([*argv, *extra]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_condense_says_when_rows_are_real_patients(patients_csv, tmp_path, capsys):
+    output = str(tmp_path / "out.csv")
+    argv = ["condense", str(patients_csv), "--target", "death", "-o", output]
+    assert main([*argv, "--method", "herding", "--quiet"]) == 0
+    assert "the output rows are real patients" in capsys.readouterr().err
+    assert load_condensed(output).card["real_records"].startswith("yes")
+
+
 @pytest.fixture
 def train_test_csv(tmp_path):
     rng = np.random.default_rng(1)
