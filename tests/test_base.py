@@ -188,3 +188,18 @@ def test_fit_sets_budget_without_condensing(three_class_table):
     condenser = DistributionMatching(n_per_class=2).fit(X, y)
     assert condenser.n_per_class_ == {0: 2, 1: 2, 2: 2}
     assert not hasattr(condenser, "loss_history_")
+
+
+def test_real_records_in_the_output_are_flagged(three_class_table):
+    from sklearn_dc.base import RealRecordsWarning
+
+    X, y = three_class_table
+    with pytest.warns(RealRecordsWarning, match="n_iter=0, init='real'"):
+        DistributionMatching(n_iter=0, n_per_class=2).fit_resample(X, y)
+    with pytest.warns(RealRecordsWarning, match="budget of classes \\[2\\]"):
+        KMeansCentroids(n_per_class={0: 2, 1: 2, 2: int((y == 2).sum())}).fit_resample(
+            X, y
+        )
+    single = np.where(np.arange(len(y)) == 0, 3, y)
+    with pytest.warns(RealRecordsWarning, match="Classes \\[3\\] have a single"):
+        DistributionMatching(n_iter=2, n_per_class=1).fit_resample(X, single)

@@ -73,7 +73,7 @@ class BasePrototypes(BaseCondenser):
             _, rows = _class_rows(self, X, np.flatnonzero(y == label), rng, label)
             prototypes.append(self._prototypes_class(rows, n, rng))
             if n == len(rows):
-                whole.append(self.classes_[label])
+                whole.append(self.classes_.tolist()[label])
         if whole:
             # One prototype per record is the record itself.
             warnings.warn(

@@ -563,10 +563,11 @@ def _warn_real_starts(condenser, class_sizes):
             stacklevel=5,
         )
         return
-    single = [c for c, n in zip(condenser.classes_, class_sizes, strict=True) if n == 1]
+    labels = condenser.classes_.tolist()
+    single = [c for c, n in zip(labels, class_sizes, strict=True) if n == 1]
     if single:
         warnings.warn(
-            f"Classes {list(single)} have a single record: {name} starts their "
+            f"Classes {single} have a single record: {name} starts their "
             "synthetic records from it (init='real') and they stay close to that "
             "patient. Use init='noise', or leave such classes out before sharing.",
             RealRecordsWarning,

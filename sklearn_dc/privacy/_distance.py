@@ -249,7 +249,8 @@ def count_copies(
     """Count synthetic records that copy, or nearly copy, a training record.
 
     An *exact copy* is a synthetic record equal to a training record in every
-    value (after conversion to float64). A *near copy* is a synthetic record
+    value at float32 precision (so a record that went through a condenser's
+    float32 computation unchanged still counts). A *near copy* is a synthetic record
     whose distance to the closest training record is at most ``threshold``;
     exact copies are near copies too.
 
@@ -331,7 +332,10 @@ def _count_copies(
         raise ValueError(f"threshold must be a distance >= 0; got {threshold!r}.")
     if dcr is None:
         dcr = _neighbors(X_syn, X_train, 1, metric)[0][:, 0]
-    exact = _find_copies(X_syn, X_train) >= 0
+    # Compared at float32 precision: the matching condensers compute in
+    # float32, so a real record they return unchanged is rounded.
+    with np.errstate(over="ignore"):
+        exact = _find_copies(X_syn.astype(np.float32), X_train.astype(np.float32)) >= 0
     near = exact | (dcr <= threshold)
     return Bunch(
         n_exact=int(exact.sum()),

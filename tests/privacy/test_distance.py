@@ -191,3 +191,10 @@ def test_float32_and_integer_records_are_measured_in_float64():
     dcr = distance_to_closest_record(X_train[:2].astype(np.float32), X_train, X_holdout)
     assert dcr["dcr_train"].dtype == np.float64
     assert (dcr["dcr_train"] == 0).all()
+
+
+def test_copies_rounded_to_float32_still_count(sets):
+    X_train = sets[0]
+    rounded = X_train[:6].astype(np.float32)  # what a float32 condenser returns
+    assert not np.array_equal(rounded.astype(np.float64), X_train[:6])
+    assert count_copies(rounded, X_train).n_exact == 6
