@@ -58,7 +58,9 @@ LEAKAGE = {
 
 
 def condensers(n_per_class):
-    private = PrivateDistributionMatching(n_per_class=n_per_class)
+    # The class list is public (alive / dead at 180 days); n is not given, so
+    # the guarantee is for replacing a record.
+    private = PrivateDistributionMatching(n_per_class=n_per_class, classes=[0, 1])
     return {
         "RandomSubset": RandomSubset(n_per_class=n_per_class),
         "Herding": Herding(n_per_class=n_per_class),
@@ -173,10 +175,12 @@ shows the mean ± std over seeds.
   training data gets), the median distance to the closest training record,
   and exact copies of training records.
 - DP-DM is `PrivateDistributionMatching` with its defaults (200 iterations,
-  `batch_real=64`, `clip_norm=1`, delta 1e-5, noise init). Its guarantee
-  covers the matching only: the imputation and scaling statistics are fitted
-  on the private training split here, as in every other row, and are outside
-  it.
+  `batch_real=64`, `clip_norm=1`, delta 1e-5, noise init) and the public class
+  list; epsilon is for replacing one record (the number of records is taken
+  as public). Its guarantee covers the matching only: the imputation and
+  scaling statistics are fitted on the private training split here, as in
+  every other row, and are outside it. `sklearn-dc condense --method dp-dm`
+  (`TabularCondenser`) keeps them inside it (`privacy.md`).
 
 {table.to_markdown()}
 """

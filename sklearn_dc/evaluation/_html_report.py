@@ -31,6 +31,8 @@ def condensation_report(
     n_seeds: int = 3,
     title: str = "Condensed data report",
     random_state=0,
+    shadow_condenser=None,
+    n_shadows: int = 64,
 ) -> str:
     """An HTML page on a condensed set, for the person who decides to share it.
 
@@ -65,6 +67,13 @@ def condensation_report(
         The page title.
     random_state : int, default=0
         Seed of the privacy attacks.
+    shadow_condenser : condenser, default=None
+        Opt-in: add the shadow-model membership audit
+        (:func:`sklearn_dc.privacy.shadow_audit`) of this condenser, refitted
+        ``n_shadows`` times on halves of the training and test records in the
+        report's encoded space. It costs ``n_shadows`` condensations.
+    n_shadows : int, default=64
+        Shadow condensations of the audit.
 
     Returns
     -------
@@ -108,6 +117,8 @@ def condensation_report(
         encoded[2],
         y_test,
         random_state=random_state,
+        shadow_condenser=shadow_condenser,
+        n_shadows=n_shadows,
     )
     fig = _figure(figsize=(6, 3.5))
     plot_dcr(distance_to_closest_record(*encoded), ax=fig.subplots())

@@ -10,6 +10,7 @@ from sklearn.utils import check_random_state
 from ._distance import _count_copies, _dcr_frame, _ratio, dcr_summary
 from ._membership import _check_all_labels, _classifier_attack, _distance_attack
 from ._neighbors import _check_confidence, _check_fraction, _neighbors
+from ._shadow import shadow_audit
 from ._validation import _check_sets, _warn_overlap
 
 _COLUMNS = ["name", "value", "ci_low", "ci_high", "expected", "note"]
@@ -31,6 +32,9 @@ def privacy_report(
     confidence: float = 0.95,
     low_fpr: float = 0.01,
     random_state=None,
+    shadow_condenser=None,
+    n_shadows: int = 64,
+    n_jobs: int | None = None,
 ) -> pd.DataFrame:
     """Measure how much a condensed set leaks about its training records.
 
@@ -86,6 +90,17 @@ def privacy_report(
         Seeds the classifier attack and, with more than 2000 training
         records, the sample that sets the near-copy threshold. An int gives
         the same table on every run.
+    shadow_condenser : condenser, default=None
+        Opt-in: also run :func:`shadow_audit` on this condenser (unfitted,
+        with the settings that made ``X_synthetic``) over the training and
+        holdout records pooled. It refits the condenser ``n_shadows`` times,
+        so it costs that many condensations (``n_jobs`` runs them in
+        parallel); it audits the *method*, not this one synthetic set, and
+        is the strongest attack of the report. Needs the labels.
+    n_shadows : int, default=64
+        Shadow condensations of the shadow audit.
+    n_jobs : int, default=None
+        Parallel shadow condensations (joblib).
 
     Returns
     -------
@@ -108,7 +123,10 @@ def privacy_report(
         - ``membership AUC (distance)``, ``membership AUC (classifier)``:
           ROC-AUC of the attacks (DeLong interval), 0.5 = no leakage found;
         - ``TPR at low FPR (distance)``, ``TPR at low FPR (classifier)``:
-          members detected while flagging ``low_fpr`` of non-members.
+          members detected while flagging ``low_fpr`` of non-members;
+        - with ``shadow_condenser``: ``membership AUC (shadow models)``
+          (combined online LiRA, interval across target runs) and ``TPR at
+          0.1% FPR (shadow models)``.
 
     See Also
     --------
@@ -231,6 +249,39 @@ def privacy_report(
             result.tpr_at_low_fpr,
             f"members detected while flagging {low_fpr:g} of non-members",
             expected=low_fpr,
+        )
+    if shadow_condenser is not None:
+        if labels is None:
+            raise ValueError(
+                "The shadow audit needs the labels: give y_synthetic, y_train "
+                "and y_holdout."
+            )
+        audit = shadow_audit(
+            shadow_condenser,
+            np.concatenate([X_tr, X_ho]),
+            np.concatenate([labels[1], labels[2]]),
+            n_shadows=n_shadows,
+            random_state=attack_seed,
+            n_jobs=n_jobs,
+        )
+        combined = audit.set_index(["lira", "score"]).loc[("online", "combined")]
+        note = (
+            f"likelihood-ratio attack with {n_shadows} shadow condensations on "
+            f"random halves of the {len(X_tr) + len(X_ho)} real records "
+            f"({audit.attrs['seconds']:.0f} s); audits the method"
+        )
+        add(
+            "membership AUC (shadow models)",
+            combined["auc"],
+            f"{note}; 0.5 = no leakage found",
+            ci=(combined["auc_low"], combined["auc_high"]),
+            expected=0.5,
+        )
+        add(
+            "TPR at 0.1% FPR (shadow models)",
+            combined["tpr_at_0.1%_fpr"],
+            "members detected while flagging 0.001 of non-members",
+            expected=0.001,
         )
     return pd.DataFrame(rows, columns=_COLUMNS)
 

@@ -7,6 +7,8 @@ import pytest
 from sklearn_dc import privacy
 from sklearn_dc.privacy import distance_to_closest_record, plot_dcr, privacy_report
 
+from .conftest import gaussian_sets
+
 NAMES = [
     "exact copies",
     "near copies",
@@ -151,3 +153,25 @@ def test_plot_dcr_draws_both_histograms(sets):
     plt.close(fig)
     with pytest.raises(ValueError, match="distance_to_closest_record"):
         plot_dcr(pd.DataFrame({"x": [1.0]}))
+
+
+def test_shadow_audit_is_an_opt_in_row():
+    from sklearn_dc import RandomSubset
+
+    X_train, y_train, X_holdout, y_holdout = gaussian_sets(n_train=40, n_holdout=40)
+    condenser = RandomSubset(n_per_class=8)
+    X_syn, y_syn = condenser.fit_resample(X_train, y_train)
+    args = (X_syn, y_syn, X_train, y_train, X_holdout, y_holdout)
+    plain = privacy_report(*args, random_state=0)
+    audited = privacy_report(
+        *args, random_state=0, shadow_condenser=condenser, n_shadows=8
+    ).set_index("name")
+    assert len(audited) == len(plain) + 2
+    row = audited.loc["membership AUC (shadow models)"]
+    # A subset of real records leaks membership to shadow models.
+    assert row["value"] > 0.6 and row["ci_low"] <= row["value"] <= row["ci_high"]
+    assert audited.loc["TPR at 0.1% FPR (shadow models)", "expected"] == 0.001
+    with pytest.raises(ValueError, match="needs the labels"):
+        privacy_report(
+            X_syn, None, X_train, None, X_holdout, None, shadow_condenser=condenser
+        )
