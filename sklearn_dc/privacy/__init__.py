@@ -5,6 +5,7 @@ leakage (copies, distances to closest records, membership inference); they do
 not prove its absence.
 """
 
+from ._accounting import PrivacyWarning
 from ._distance import (
     count_copies,
     dcr_summary,
@@ -13,11 +14,13 @@ from ._distance import (
 )
 from ._membership import MembershipInferenceResult, classifier_attack, distance_attack
 from ._report import plot_dcr, privacy_report
+from ._shadow import shadow_audit
 from ._validation import HoldoutOverlapWarning
 
 __all__ = [
     "HoldoutOverlapWarning",
     "MembershipInferenceResult",
+    "PrivacyWarning",
     "classifier_attack",
     "count_copies",
     "dcr_summary",
@@ -26,4 +29,5 @@ __all__ = [
     "nearest_neighbor_distance_ratio",
     "plot_dcr",
     "privacy_report",
+    "shadow_audit",
 ]
