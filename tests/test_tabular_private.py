@@ -178,3 +178,22 @@ def test_the_release_noise_matches_the_calibration():
         calibrate(1.0, 1e-6, 1.0, 1) * np.sqrt(2)
     )
     assert 0.97 < accounting["epsilon"] <= 1.0 and accounting["delta"] == 1e-6
+
+
+def test_a_schema_also_guides_a_non_private_condenser(patients):
+    from sklearn_dc import KMeansCentroids
+
+    X, y = patients
+    schema = {"columns": {"age": {"kind": "continuous", "range": [30, 60]}}}
+    wrapper = TabularCondenser(
+        KMeansCentroids(n_per_class=5, n_init=1, random_state=0),
+        schema=schema,
+        categorical=["visits"],
+    )
+    X_small, _ = wrapper.fit_resample(X, y)
+    assert wrapper.schema_["visits"] == "categorical"
+    assert X_small["age"].dropna().between(30, 60).all()
+    with pytest.raises(ValueError, match="declared both"):
+        TabularCondenser(
+            schema={"columns": {"visits": "integer"}}, categorical=["visits"]
+        ).fit(X, y)
