@@ -73,8 +73,9 @@ def _numeric_statistics(counts, threshold, integer):
 
     Bins whose noisy count does not clear ``threshold`` are taken as empty
     (their counts are mostly noise), and so are kept bins cut off from the
-    fullest one by two empty bins or more; the range spans the rest, and the
-    quantiles are read off its counts, interpolating linearly inside a bin.
+    fullest one by two empty bins or more; the range spans the rest and one
+    bin on each side, and the quantiles are read off the kept counts,
+    interpolating linearly inside a bin.
     None when no bin is kept.
     """
     above = counts > threshold
@@ -90,7 +91,12 @@ def _numeric_statistics(counts, threshold, integer):
     ):
         last += 1 if above[last + 1] else 2
     edges = _bin_edges()
-    low, high = float(edges[first, 0]), float(edges[last, 1])
+    # One more bin on each side: the bins next to the run hold the tails,
+    # whose counts fall under the threshold; clipping them away would cut
+    # the extreme values learners use most.
+    # Not across zero: a run ending at the zero bin ends at zero.
+    low = float(edges[first - 1 if 0 < first != _N_SIDE else first, 0])
+    high = float(edges[last + 1 if last < 2 * _N_SIDE and last != _N_SIDE else last, 1])
     inside = np.zeros_like(above)
     inside[first : last + 1] = True
     mass = np.where(above & inside, counts, 0.0)
