@@ -2,19 +2,32 @@
 
 A condenser turns a training set into a few records per class on which a model
 trains almost as well: ``X_small, y_small = condenser.fit_resample(X, y)``.
+
+The public names are imported on first use (PEP 562), so that
+``import sklearn_dc`` does not pay for torch until a matching condenser or a
+network is needed.
 """
 
-from .coreset import Herding, KCenterGreedy, KMeansCentroids, RandomSubset
-from .matching import (
-    DistributionMatching,
-    GradientMatching,
-    KernelInducingPoints,
-    PrivateDistributionMatching,
-    TrajectoryMatching,
-)
-from .tabular import TabularCondenser
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
 
 __version__ = "0.1.0.dev0"
+
+# Public name -> the subpackage that defines it.
+_LAZY = {
+    "Herding": "coreset",
+    "KCenterGreedy": "coreset",
+    "KMeansCentroids": "coreset",
+    "RandomSubset": "coreset",
+    "DistributionMatching": "matching",
+    "GradientMatching": "matching",
+    "KernelInducingPoints": "matching",
+    "PrivateDistributionMatching": "matching",
+    "TrajectoryMatching": "matching",
+    "TabularCondenser": "tabular",
+}
 
 __all__ = [
     "DistributionMatching",
@@ -29,3 +42,27 @@ __all__ = [
     "TrajectoryMatching",
     "__version__",
 ]
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
+    from .coreset import Herding, KCenterGreedy, KMeansCentroids, RandomSubset
+    from .matching import (
+        DistributionMatching,
+        GradientMatching,
+        KernelInducingPoints,
+        PrivateDistributionMatching,
+        TrajectoryMatching,
+    )
+    from .tabular import TabularCondenser
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

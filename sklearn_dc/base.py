@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 from imblearn.base import BaseSampler
@@ -12,26 +12,39 @@ from scipy import sparse
 from sklearn.base import _fit_context
 from sklearn.preprocessing import label_binarize
 from sklearn.utils import _safe_indexing, check_random_state
-from sklearn.utils._param_validation import Interval, RealNotInt
+from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d, validate_data
 
-from ._out_of_core import all_finite, is_out_of_core
+from ._out_of_core import all_finite, is_out_of_core, take_rows
 
 __all__ = ["BaseCondenser", "BudgetWarning", "RealRecordsWarning"]
 
 # Shared numpydoc text, substituted into each condenser's docstring with
 # ``imblearn.utils.Substitution`` so that it is written once.
-_n_per_class_docstring = """n_per_class : int, float or dict, default=10
+_n_per_class_docstring = """n_per_class : int, float, str or dict, default=10
         The condensation budget.
 
         - ``int``: that many records per class;
         - ``float`` in (0, 1]: that fraction of each class, at least one
           record (``1.0`` keeps every class at full size; write ``1`` for one
           record per class);
-        - ``dict``: ``{class_label: int}`` giving every class its own budget.
+        - ``str``: an imbalanced-learn strategy word. The classes it names are
+          condensed to the size of the smallest class; the others are kept
+          whole (their real records pass through unchanged):
+          ``"majority"`` condenses the largest class only, ``"not minority"``
+          (or ``"auto"``) every class but the smallest, ``"not majority"``
+          every class but the largest, ``"all"`` every class;
+        - ``dict``: ``{class_label: budget}`` giving every class its own
+          budget: an int, a fraction of that class, or ``"all"`` / ``None``
+          to keep that class whole.
 
-        A budget larger than its class is capped at the class size with a
+        Classes kept whole are real patients, returned as they are: that is
+        the point of condensing only the majority, and such a set must not be
+        shared. Strategy words and fractions keep their meaning inside
+        cross-validation folds (they are relative to the fold's class sizes);
+        ints and dict ints are absolute. A budget larger than its class is
+        capped at the class size with a
         :class:`~sklearn_dc.base.BudgetWarning`.""".rstrip()
 
 _random_state_docstring = """random_state : int, RandomState instance, default=None
@@ -48,6 +61,11 @@ _fitted_attributes_docstring = """classes_ : ndarray of shape (n_classes,)
 
     sampling_strategy_ : dict
         Same as ``n_per_class_`` (the name imbalanced-learn samplers use).
+
+    kept_classes_ : list
+        The classes kept whole by ``n_per_class`` (a strategy word, or a
+        dict value ``"all"`` / ``None``): their real records are returned
+        unchanged. Empty when every class is condensed.
 
     n_features_in_ : int
         Number of features (second dimension of ``X``) seen during fit.
@@ -81,6 +99,10 @@ class RealRecordsWarning(UserWarning):
     """
 
 
+# imbalanced-learn's under-sampling strategy words accepted as n_per_class.
+STRATEGIES = ("majority", "not minority", "not majority", "all", "auto")
+
+
 class BaseCondenser(BaseSampler):
     """Base class for condensers.
 
@@ -107,6 +129,7 @@ class BaseCondenser(BaseSampler):
         "n_per_class": [
             Interval(Integral, 1, None, closed="left"),
             Interval(RealNotInt, 0, 1, closed="right"),
+            StrOptions(set(STRATEGIES)),
             dict,
         ],
         "random_state": ["random_state"],
@@ -162,7 +185,11 @@ class BaseCondenser(BaseSampler):
             Their labels, with the dtype and values of ``y``.
         """
         X_valid, y_encoded, binarize_y = self._validate_input(X, y)
-        X_res, y_res = self._fit_resample(X_valid, y_encoded)
+        kept = np.array([c in self.kept_classes_ for c in self.classes_.tolist()])
+        if kept.any():
+            X_res, y_res = self._fit_resample_with_kept(X_valid, y_encoded, kept)
+        else:
+            X_res, y_res = self._fit_resample(X_valid, y_encoded)
         if self._returns_real_rows:
             return _index_rows(X, self.sample_indices_), _index_rows(
                 y, self.sample_indices_
@@ -202,9 +229,16 @@ class BaseCondenser(BaseSampler):
                 f"({self.classes_[0]!r}). Condensation keeps a few records per class "
                 "of a classification task."
             )
-        budget = self._resolve_budget(
-            np.bincount(y_encoded, minlength=len(self.classes_))
-        )
+        class_counts = np.bincount(y_encoded, minlength=len(self.classes_))
+        self._check_private_budget()
+        budget = self._resolve_budget(class_counts)
+        kept = _kept_whole(self.n_per_class, self.classes_.tolist(), class_counts)
+        if kept.all():
+            raise ValueError(
+                f"n_per_class={self.n_per_class!r} keeps every class whole: there "
+                "is nothing to condense. Give at least one class a budget."
+            )
+        self.kept_classes_ = self.classes_[kept].tolist()
         self.n_per_class_ = dict(
             zip(self.classes_.tolist(), budget.tolist(), strict=True)
         )
@@ -276,37 +310,32 @@ class BaseCondenser(BaseSampler):
         return X, y
 
     def _resolve_budget(self, class_counts):
-        """Turn ``n_per_class`` into an int array aligned with ``classes_``."""
+        """Turn ``n_per_class`` into an int array aligned with ``classes_``.
+
+        A class kept whole (a strategy word that does not name it, or a dict
+        value ``"all"`` / ``None``) gets its size.
+        """
         classes = self.classes_.tolist()
         n_per_class = self.n_per_class
-        if isinstance(n_per_class, dict):
-            unknown = [c for c in n_per_class if c not in classes]
-            if unknown:
-                raise ValueError(
-                    f"n_per_class names classes that are not in y: {unknown}. "
-                    f"The classes in y are {classes}."
-                )
-            missing = [c for c in classes if c not in n_per_class]
-            if missing:
-                raise ValueError(
-                    f"n_per_class must give a budget for every class; missing: "
-                    f"{missing}."
-                )
-            bad = {
-                c: v
-                for c, v in n_per_class.items()
-                if not isinstance(v, Integral) or isinstance(v, bool) or v < 1
-            }
-            if bad:
-                raise ValueError(
-                    f"n_per_class values must be integers >= 1; got {bad}."
-                )
-            requested = np.array([n_per_class[c] for c in classes], dtype=np.int64)
+        class_counts = np.asarray(class_counts, dtype=np.int64)
+        kept = _kept_whole(n_per_class, classes, class_counts)
+        if isinstance(n_per_class, str):
+            requested = np.full(len(classes), class_counts.min(), dtype=np.int64)
+        elif isinstance(n_per_class, dict):
+            _check_budget_dict(n_per_class, classes)
+            requested = np.array(
+                [
+                    _class_budget(n_per_class[c], n)
+                    for c, n in zip(classes, class_counts, strict=True)
+                ],
+                dtype=np.int64,
+            )
         elif isinstance(n_per_class, Integral):
             requested = np.full(len(classes), n_per_class, dtype=np.int64)
         else:
             requested = np.maximum(1, np.rint(n_per_class * class_counts))
             requested = requested.astype(np.int64)
+        requested = np.where(kept, class_counts, requested)
         capped = requested > class_counts
         if capped.any():
             sizes = {
@@ -322,6 +351,65 @@ class BaseCondenser(BaseSampler):
             )
         return np.minimum(requested, class_counts)
 
+    def _check_private_budget(self):
+        """Refuse budgets that read the private class sizes (DP condensers)."""
+        if not getattr(self, "_differentially_private", False):
+            return
+        n_per_class = self.n_per_class
+        reads_sizes = isinstance(n_per_class, str) or (
+            isinstance(n_per_class, dict)
+            and any(
+                v is None or isinstance(v, str | RealNotInt)
+                for v in n_per_class.values()
+            )
+        )
+        if reads_sizes:
+            raise ValueError(
+                f"{type(self).__name__} cannot use n_per_class={n_per_class!r}: "
+                "strategy words, fractions and classes kept whole read the "
+                "private class sizes (and keeping a class whole releases its "
+                "records). Give the number of synthetic records per class as an "
+                "int or a dict of ints."
+            )
+
+    def _fit_resample_with_kept(self, X, y, kept):
+        """Condense the classes not in ``kept``; pass the others through.
+
+        ``_fit_resample`` sees only the rows of the condensed classes, with
+        ``classes_`` and ``n_per_class_`` narrowed to them and the labels
+        re-encoded ``0..k-1``; both are restored afterwards. The output is
+        grouped by class in ``classes_`` order, and a coreset's
+        ``sample_indices_`` point into the caller's full data.
+        """
+        classes, budget = self.classes_, self.n_per_class_
+        condensed = np.flatnonzero(~kept)
+        rows = np.flatnonzero(np.isin(y, condensed))
+        code = np.full(len(classes), -1)
+        code[condensed] = np.arange(len(condensed))
+        self.classes_ = classes[condensed]
+        self.n_per_class_ = {c: budget[c] for c in self.classes_.tolist()}
+        try:
+            X_part, y_part = self._fit_resample(take_rows(X, rows), code[y[rows]])
+        finally:
+            self.classes_, self.n_per_class_ = classes, budget
+        y_part = condensed[np.asarray(y_part)]
+        part_indices = rows[self.sample_indices_] if self._returns_real_rows else None
+        blocks, labels, indices = [], [], []
+        for label in range(len(classes)):
+            if kept[label]:
+                members = np.flatnonzero(y == label)
+                blocks.append(take_rows(X, members))
+                indices.append(members)
+            else:
+                chosen = np.flatnonzero(y_part == label)
+                blocks.append(X_part[chosen])
+                if part_indices is not None:
+                    indices.append(part_indices[chosen])
+            labels.append(np.full(len(blocks[-1]), label))
+        if part_indices is not None:
+            self.sample_indices_ = np.concatenate(indices)
+        return np.concatenate(blocks), np.concatenate(labels)
+
     def _budget(self):
         """The budget as an int array aligned with ``classes_``."""
         return np.fromiter(self.n_per_class_.values(), dtype=np.int64)
@@ -335,6 +423,69 @@ class BaseCondenser(BaseSampler):
         tags.input_tags.three_d_array = True
         tags.sampler_tags.sample_indices = self._returns_real_rows
         return tags
+
+
+def _kept_whole(n_per_class, classes, class_counts):
+    """Boolean mask over ``classes``: the classes a budget keeps whole."""
+    class_counts = np.asarray(class_counts)
+    kept = np.zeros(len(classes), dtype=bool)
+    if isinstance(n_per_class, str):
+        smallest, largest = np.argmin(class_counts), np.argmax(class_counts)
+        condensed = {
+            "majority": [largest],
+            "not minority": [i for i in range(len(classes)) if i != smallest],
+            "auto": [i for i in range(len(classes)) if i != smallest],
+            "not majority": [i for i in range(len(classes)) if i != largest],
+            "all": list(range(len(classes))),
+        }[n_per_class]
+        kept[:] = True
+        kept[condensed] = False
+    elif isinstance(n_per_class, dict):
+        for i, c in enumerate(classes):
+            value = n_per_class.get(c, 0)
+            kept[i] = value is None or (isinstance(value, str) and value == "all")
+    return kept
+
+
+def _check_budget_dict(n_per_class, classes):
+    """Every class named once, every value a valid budget."""
+    unknown = [c for c in n_per_class if c not in classes]
+    if unknown:
+        raise ValueError(
+            f"n_per_class names classes that are not in y: {unknown}. "
+            f"The classes in y are {classes}."
+        )
+    missing = [c for c in classes if c not in n_per_class]
+    if missing:
+        raise ValueError(
+            f"n_per_class must give a budget for every class; missing: {missing}. "
+            'Give "all" (or None) to keep a class whole.'
+        )
+    bad = {c: v for c, v in n_per_class.items() if not _is_class_budget(v)}
+    if bad:
+        raise ValueError(
+            "n_per_class values must be integers >= 1, fractions in (0, 1], or "
+            f'"all" / None to keep the class whole; got {bad}.'
+        )
+
+
+def _is_class_budget(value):
+    if value is None or (isinstance(value, str) and value == "all"):
+        return True
+    if isinstance(value, bool | np.bool_):
+        return False
+    if isinstance(value, Integral):
+        return value >= 1
+    return isinstance(value, Real) and 0 < value <= 1
+
+
+def _class_budget(value, class_size):
+    """Records of one class for a dict value (``"all"`` / None: the class)."""
+    if value is None or isinstance(value, str):
+        return int(class_size)
+    if isinstance(value, Integral):
+        return int(value)
+    return max(1, int(np.rint(value * class_size)))
 
 
 def _check_numeric_columns(X, name):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
+import tempfile
 import time
 import warnings
 from contextlib import contextmanager
@@ -49,7 +51,8 @@ def _load_demo_data(name):
             "Sepsis48 demo, bundled with sklearn_dc: ICU stays of the PhysioNet "
             "2019 challenge (set A), 40 variables x 48 hours, sepsis later in "
             "the stay vs not. Missing values are forward-filled, then imputed "
-            "and standardised from the training split."
+            "and standardised from the training split (a channel never "
+            "measured in the training split is filled with 0)."
         )
     else:
         from sklearn.datasets import load_breast_cancer
@@ -115,19 +118,23 @@ def _demo(args: argparse.Namespace) -> int:
             n_iter=n_iter, bounds="data" if X.ndim == 3 else None
         )
         start = time.perf_counter()
-        results = evaluate_condensers(
-            condensers,
-            X_train,
-            y_train,
-            X_test,
-            y_test,
-            budgets=budgets,
-            learners=learners,
-            n_seeds=args.seeds,
-            preprocessor=preprocessor,
-            n_jobs=args.n_jobs,
-            verbose=not args.quiet,
-        )
+        with warnings.catch_warnings():
+            # The bundled sepsis48 set never measures one channel; the
+            # description says it is filled with 0.
+            warnings.filterwarnings("ignore", message="Channels .* no observed value")
+            results = evaluate_condensers(
+                condensers,
+                X_train,
+                y_train,
+                X_test,
+                y_test,
+                budgets=budgets,
+                learners=learners,
+                n_seeds=args.seeds,
+                preprocessor=preprocessor,
+                n_jobs=args.n_jobs,
+                verbose=not args.quiet,
+            )
     print(utility_table(results).to_string())
     print(f"\nTotal time: {time.perf_counter() - start:.1f} s")
     return 0
@@ -146,17 +153,57 @@ _METHODS = {
 
 
 @contextmanager
-def _warnings_to_stderr(command):
-    """Show warnings as one line each on standard error, not as tracebacks."""
+def _warnings_to_stderr(command, quiet=False):
+    """Show warnings as one line each on standard error, not as tracebacks.
+
+    The library's advice is phrased for Python (``drop_id_columns=False``);
+    it is rephrased with the command's flags. ``quiet`` drops them.
+    """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         yield
+    if quiet:
+        return
     seen = set()
     for warning in caught:
-        message = str(warning.message)
+        message = _as_flags(str(warning.message))
         if message not in seen:
             seen.add(message)
             print(f"sklearn-dc {command}: warning: {message}", file=sys.stderr)
+
+
+# Python advice in the library's messages, and the command-line flags that
+# give it (the library's messages stay phrased for its API).
+_FLAG_ADVICE = [
+    (
+        r"Pass drop_id_columns=False to keep it filled with new identifiers, or "
+        r"declare its kind \(e\.g\. \w+=\['?([^\]]*?)'?\]\) if it is a real "
+        r"feature\.",
+        r"Pass --keep-id to keep it filled with new identifiers, or --categorical "
+        r"\1 if it is a real categorical feature (--drop \1 silences this).",
+    ),
+    (r"drop_id_columns=False", "--keep-id"),
+    (r"\w+\(n_iter=0, init='real'\)", "--n-iter 0"),
+    (r"give n_iter >= 1", "give --n-iter 1 or more"),
+    (
+        r"Use init='noise', or leave such classes out before sharing\.",
+        "Leave such classes out (drop their rows) before sharing.",
+    ),
+    (r"lower n_per_class", "lower --n-per-class"),
+    (r"in schema= to keep it", "in --schema to keep it"),
+    (r"n_per_class=(\{[^}]*\}|'[^']*'|\S+?)( |:|\.|$)", r"--n-per-class \1\2"),
+    (r"\bn_per_class\b", "--n-per-class"),
+    (r"not in y: ", "not in the target column: "),
+    (r"The classes in y are", "The target column holds"),
+    (r"\bn_iter\b", "--n-iter"),
+]
+
+
+def _as_flags(message):
+    """A library message with its Python advice given as command-line flags."""
+    for pattern, replacement in _FLAG_ADVICE:
+        message = re.sub(pattern, replacement, message)
+    return message
 
 
 class _InputError(Exception):
@@ -181,11 +228,101 @@ def _joblib_backend(address, timeout):
         yield
 
 
-def _read_table(path: Path, sep: str, encoding: str):
+# Files that are not delimited text, and what to do with them.
+_NOT_CSV = {
+    ".xlsx": "a spreadsheet",
+    ".xls": "a spreadsheet",
+    ".xlsm": "a spreadsheet",
+    ".ods": "a spreadsheet",
+    ".parquet": "a Parquet file",
+    ".feather": "a Feather file",
+    ".json": "a JSON file",
+    ".pkl": "a pickle",
+    ".sav": "an SPSS file",
+    ".dta": "a Stata file",
+    ".sas7bdat": "a SAS file",
+}
+
+
+def _check_input(path: Path, flag: str = "") -> None:
+    """Refuse an input file that is missing, a folder, empty or not CSV."""
+    where = f" ({flag})" if flag else ""
+    if not path.exists():
+        raise _InputError(f"{path}{where}: no such file; check the path.")
+    if path.is_dir():
+        raise _InputError(f"{path}{where} is a folder; give a CSV file.")
+    kind = _NOT_CSV.get(path.suffix.lower())
+    if kind is not None:
+        raise _InputError(
+            f"{path}{where} is {kind}, not a CSV file; export it as CSV (e.g. "
+            "pandas' DataFrame.to_csv) and give that file."
+        )
+    try:
+        with open(path, "rb") as handle:
+            empty = not handle.read(1)
+    except OSError as exc:
+        raise _InputError(f"{path}{where} cannot be read ({exc.strerror}).") from exc
+    if empty:
+        raise _InputError(
+            f"{path}{where} is empty; give a CSV file with a header row and records."
+        )
+
+
+def _check_output(path: Path, suffixes, *, overwrite: bool, card: bool = False):
+    """Refuse an output path that cannot be written, before any work.
+
+    ``suffixes`` maps each accepted extension to ``(module, extra)`` it needs
+    (or None); with ``card``, the data card written beside it is checked too.
+    """
+    if path.is_dir() or not path.name:
+        raise _InputError(
+            f"-o {path} is a folder; give a file name, e.g. "
+            f"{path / ('condensed' + next(iter(suffixes)))}."
+        )
+    suffix = path.suffix.lower()
+    if suffix not in suffixes:
+        raise _InputError(f"-o {path}: end the file name in {' or '.join(suffixes)}.")
+    needed = suffixes[suffix]
+    if needed is not None:
+        module, extra = needed
+        try:
+            __import__(module)
+        except ImportError as exc:
+            raise _InputError(
+                f"-o {path}: writing {suffix} needs {module}, which is not "
+                f'installed: pip install "sklearn-dc[{extra}]" (or pip install '
+                f"{module}), or end the file name in {next(iter(suffixes))}."
+            ) from exc
+    targets = [path]
+    if card:
+        from .io import card_path
+
+        targets.append(card_path(path))
+    for target in targets:
+        if target.is_dir():
+            raise _InputError(f"-o {path}: {target} is a folder; remove it first.")
+        if target.exists() and not overwrite:
+            raise _InputError(f"{target} exists; pass --overwrite to replace it.")
+    folder = path.parent
+    if not folder.is_dir():
+        raise _InputError(
+            f"-o {path}: the folder {folder} does not exist; create it first "
+            f"(mkdir -p {folder}) or write elsewhere."
+        )
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".sklearn-dc-"):
+            pass
+    except OSError as exc:
+        raise _InputError(
+            f"-o {path}: cannot write in {folder} ({exc.strerror or exc}); choose "
+            "a folder you can write to."
+        ) from exc
+
+
+def _read_table(path: Path, sep: str, encoding: str, flag: str = ""):
     import pandas as pd
 
-    if not path.is_file():
-        raise _InputError(f"{path}: no such file.")
+    _check_input(path, flag)
     try:
         table = pd.read_csv(path, sep=sep, encoding=encoding)
     except UnicodeDecodeError as exc:
@@ -193,10 +330,19 @@ def _read_table(path: Path, sep: str, encoding: str):
             f"{path} is not valid {encoding} text ({exc.reason} at byte "
             f"{exc.start}); give its encoding with --encoding (e.g. latin-1)."
         ) from exc
+    except LookupError as exc:
+        raise _InputError(
+            f"--encoding {encoding}: unknown encoding; try utf-8 or latin-1."
+        ) from exc
+    except pd.errors.EmptyDataError as exc:
+        raise _InputError(
+            f"{path} holds no table (only blank lines); give a CSV file with a "
+            "header row and records."
+        ) from exc
     except pd.errors.ParserError as exc:
         raise _InputError(
             f"{path} could not be parsed as a table with delimiter {sep!r} "
-            f"({exc}); give the delimiter with --sep."
+            f"({str(exc).strip()}); give the delimiter with --sep."
         ) from exc
     if table.shape[1] < 2:
         raise _InputError(
@@ -204,7 +350,73 @@ def _read_table(path: Path, sep: str, encoding: str):
             f"{str(table.columns[0])[:60]!r}); give the delimiter with --sep "
             "(e.g. --sep ';' or --sep $'\\t')."
         )
+    if len(table) == 0:
+        raise _InputError(f"{path} has a header row but no records.")
     return table
+
+
+def _check_finite(table, path):
+    """Refuse numeric columns holding infinity (an imputer does not remove it)."""
+    import numpy as np
+
+    numbers = table.select_dtypes("number")
+    infinite = [c for c in numbers if np.isinf(numbers[c].to_numpy(float)).any()]
+    if infinite:
+        raise _InputError(
+            f"{path}: columns {infinite} hold infinite values (inf); replace them "
+            "with the largest plausible value or leave the cells empty (missing)."
+        )
+
+
+def _budget(text: str, y):
+    """``--n-per-class``: an int, a fraction, a strategy word or per-class budgets."""
+    from .base import STRATEGIES
+
+    word = " ".join(text.strip().lower().replace("-", " ").replace("_", " ").split())
+    if word in STRATEGIES:
+        return word
+    if "=" not in text:
+        return _budget_value(text, text)
+    budgets = {}
+    for part in text.split(","):
+        label, sep, value = part.partition("=")
+        if not sep or not label.strip():
+            raise _InputError(
+                f"--n-per-class {text}: write per-class budgets as "
+                "LABEL=BUDGET,LABEL=BUDGET (e.g. died=20,alive=0.01)."
+            )
+        budgets[label.strip()] = _budget_value(value.strip(), text, per_class=True)
+    labels = _labels_like(list(budgets), y, flag="--n-per-class")
+    return dict(zip(labels, budgets.values(), strict=True))
+
+
+def _budget_value(value: str, text: str, *, per_class: bool = False):
+    if per_class and value.lower() in ("all", "keep"):
+        return "all"
+    try:
+        number = int(value)
+    except ValueError:
+        try:
+            number = float(value)
+        except ValueError:
+            number = None
+    valid = number is not None and (
+        number >= 1 if isinstance(number, int) else 0 < number <= 1
+    )
+    if not valid:
+        words = (
+            "'all' to keep the class whole"
+            if per_class
+            else (
+                "majority, 'not minority', 'not majority', all, or per-class budgets "
+                "died=20,alive=0.01"
+            )
+        )
+        raise _InputError(
+            f"--n-per-class {text}: give records per class (an integer >= 1), a "
+            f"fraction of each class in (0, 1], or {words}."
+        )
+    return number
 
 
 def _condenser(args):
@@ -212,7 +424,7 @@ def _condenser(args):
     import sklearn_dc
 
     condenser = getattr(sklearn_dc, _METHODS[args.method])(
-        n_per_class=args.n_per_class, random_state=args.seed
+        n_per_class=args.budget, random_state=args.seed
     )
     params = condenser.get_params()
     settings = {
@@ -251,6 +463,26 @@ def _condense(args: argparse.Namespace) -> int:
     from .io import card_path, make_data_card, save_condensed
     from .tabular import TabularCondenser
 
+    # Everything the command can check is checked before reading the data.
+    _check_output(
+        args.output,
+        {".csv": None, ".parquet": ("pyarrow", "parquet")},
+        overwrite=args.overwrite,
+        card=True,
+    )
+    if args.data.resolve() == args.output.resolve():
+        raise _InputError(
+            f"-o {args.output} is the input file; write the condensed records "
+            "to another file."
+        )
+    if args.method == "dp-dm":
+        try:
+            __import__("opacus")
+        except ImportError as exc:
+            raise _InputError(
+                "--method dp-dm needs opacus, which is not installed: pip install "
+                '"sklearn-dc[privacy]".'
+            ) from exc
     table = _read_table(args.data, args.sep, args.encoding)
     missing = [c for c in [args.target, *args.drop] if c not in table.columns]
     if missing:
@@ -258,9 +490,8 @@ def _condense(args: argparse.Namespace) -> int:
             f"{args.data} has no column(s) {missing}; its columns are "
             f"{list(table.columns)}."
         )
-    for path in [args.output, card_path(args.output)]:
-        if path.exists() and not args.overwrite:
-            raise _InputError(f"{path} exists; pass --overwrite to replace it.")
+    if args.target in args.drop:
+        raise _InputError(f"--drop {args.target}: that is the --target column.")
     y = table[args.target]
     if y.isna().any():
         raise _InputError(
@@ -268,6 +499,8 @@ def _condense(args: argparse.Namespace) -> int:
             "values; drop those rows first."
         )
     X = table.drop(columns=[args.target, *args.drop])
+    _check_finite(X, args.data)
+    args.budget = _budget(args.n_per_class, y)
     if args.classes is not None:
         args.classes = _labels_like(args.classes, y)
     private = args.method == "dp-dm"
@@ -295,10 +528,10 @@ def _condense(args: argparse.Namespace) -> int:
     )
     start = time.perf_counter()
     try:
-        with _warnings_to_stderr("condense"):
+        with _warnings_to_stderr("condense", quiet=args.quiet):
             X_small, y_small = wrapper.fit_resample(X, y)
     except ValueError as exc:
-        raise _InputError(str(exc)) from exc
+        raise _InputError(_as_flags(str(exc))) from exc
     seconds = time.perf_counter() - start
     card = make_data_card(
         wrapper,
@@ -306,9 +539,28 @@ def _condense(args: argparse.Namespace) -> int:
         y,
         description=f"{args.data.name}, target {args.target!r}",
     )
-    save_condensed(
-        args.output, X_small, y_small, card, target_name=args.target, overwrite=True
-    )
+    # The columns left out with --drop: evaluate and report leave them out of
+    # the real files too.
+    card["source"]["dropped_columns"] = {
+        column: "left out with --drop" for column in args.drop
+    }
+    kept = getattr(wrapper.condenser_, "kept_classes_", [])
+    if kept and not card["real_records"].startswith("yes"):
+        card["real_records"] = (
+            f"yes, classes {kept}: kept whole by --n-per-class "
+            f"{args.n_per_class}, their rows are the real records"
+        )
+    try:
+        save_condensed(
+            args.output,
+            X_small,
+            y_small,
+            card,
+            target_name=args.target,
+            overwrite=True,
+        )
+    except (OSError, ValueError) as exc:
+        raise _InputError(f"-o {args.output}: could not write ({exc}).") from exc
     if not args.quiet:
         counts = ", ".join(f"{k}: {v}" for k, v in wrapper.n_per_class_.items())
         print(
@@ -324,6 +576,7 @@ def _condense(args: argparse.Namespace) -> int:
                 f"statistics, {budget['matching']['epsilon']:.3g} for condensing; "
                 "the card lists what was public and what was released."
             )
+    # Said even with --quiet: these rows must not be shared.
     if card["real_records"].startswith("yes"):
         print(
             f"sklearn-dc condense: warning: the output rows are real patients "
@@ -333,8 +586,8 @@ def _condense(args: argparse.Namespace) -> int:
     return 0
 
 
-def _labels_like(labels, y):
-    """``--classes`` values with the type of the label column's values."""
+def _labels_like(labels, y, flag="--classes"):
+    """Labels typed on the command line, with the type of the label column's."""
     import pandas as pd
 
     if not pd.api.types.is_numeric_dtype(y.dtype):
@@ -343,28 +596,44 @@ def _labels_like(labels, y):
         return pd.to_numeric(pd.Series(labels)).tolist()
     except ValueError as exc:
         raise _InputError(
-            f"--classes {' '.join(labels)}: the target column holds numbers; give "
+            f"{flag} {' '.join(labels)}: the target column holds numbers; give "
             "numeric class labels."
         ) from exc
 
 
-def _read_labelled(path: Path, target: str, args, columns=None):
-    """``(X, y)`` of a CSV file with a label column, checked against ``columns``."""
-    table = _read_table(path, args.sep, args.encoding)
+def _read_labelled(path: Path, target: str, args, flag: str, columns=None, drop=()):
+    """``(X, y)`` of a CSV file with a label column, checked against ``columns``.
+
+    The columns in ``drop`` (the card's dropped columns and ``--drop``) are
+    left out where present; the others are put in the order of ``columns``.
+    """
+    table = _read_table(path, args.sep, args.encoding, flag)
     if target not in table.columns:
         raise _InputError(
             f"{path} has no target column {target!r}; its columns are "
             f"{list(table.columns)}."
         )
-    X, y = table.drop(columns=[target]), table[target]
-    if columns is not None and list(X.columns) != list(columns):
+    y = table[target]
+    if y.isna().any():
+        raise _InputError(
+            f"{path}: the target column {target!r} has {int(y.isna().sum())} "
+            "missing values; drop those rows first."
+        )
+    X = table.drop(columns=[target, *(c for c in drop if c in table.columns)])
+    if columns is not None:
         missing = [c for c in columns if c not in X.columns]
         extra = [c for c in X.columns if c not in columns]
-        raise _InputError(
-            f"{path} does not have the condensed records' columns (missing: "
-            f"{missing}, not in the condensed records: {extra}); the files must "
-            "share one schema."
-        )
+        if missing:
+            raise _InputError(
+                f"{path} lacks the condensed records' columns {missing}; the "
+                "files must share one schema."
+            )
+        if extra:
+            raise _InputError(
+                f"{path} has columns the condensed records do not: {extra}; leave "
+                f"them out with --drop {' '.join(map(str, extra))}."
+            )
+        X = X[list(columns)]
     return X, y
 
 
@@ -381,15 +650,55 @@ def _pick_learners(names):
     return {k: v for k, v in learners.items() if not names or k in names}
 
 
+def _check_sets(args):
+    """Check the files and options of ``evaluate`` / ``report`` before any work."""
+    from .io import card_path
+
+    if (
+        args.condensed.suffix.lower() == ".parquet"
+        and card_path(args.condensed).is_file()
+    ):
+        # A Parquet file written by condense, read through its card.
+        if not args.condensed.is_file():
+            raise _InputError(f"{args.condensed}: no such file; check the path.")
+    else:
+        _check_input(args.condensed)
+    _check_input(args.test, "--test")
+    if args.train is not None:
+        _check_input(args.train, "--train")
+    if args.seeds < 1:
+        raise _InputError(f"--seeds {args.seeds}: give 1 or more.")
+    return _pick_learners(args.learners)
+
+
+def _dropped_columns(card) -> list:
+    """The source columns a card says were left out of the condensed records."""
+    if card is None:
+        return []
+    method = card.get("method") or {}
+    source = card.get("source") or {}
+    dropped = [*(method.get("dropped_columns") or {})]
+    dropped += [c for c in source.get("dropped_columns") or {} if c not in dropped]
+    return dropped
+
+
 def _load_sets(args):
     """``(X_small, y_small, X_test, y_test, X_train, y_train, card)`` of a command."""
+    import json
+
     from .io import card_path, load_condensed
 
     target, card = args.target, None
     if card_path(args.condensed).is_file():
         try:
             condensed = load_condensed(args.condensed)
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
+            raise _InputError(
+                f"{card_path(args.condensed)} is not valid JSON ({exc.msg}, line "
+                f"{exc.lineno}); restore the card written with the records, or "
+                "move it away and give --target."
+            ) from exc
+        except (ValueError, KeyError) as exc:
             raise _InputError(str(exc)) from exc
         X_small, y_small, card = condensed.data, condensed.target, condensed.card
         if target is not None and target != y_small.name:
@@ -400,36 +709,70 @@ def _load_sets(args):
         target = y_small.name
     elif target is None:
         raise _InputError(
-            f"{args.condensed} has no data card; give its label column with --target."
+            f"{args.condensed} has no data card ({card_path(args.condensed).name}); "
+            "give its label column with --target."
         )
     else:
-        X_small, y_small = _read_labelled(args.condensed, target, args)
-    X_test, y_test = _read_labelled(args.test, target, args, X_small.columns)
+        X_small, y_small = _read_labelled(
+            args.condensed, target, args, "", drop=args.drop
+        )
+    drop = [*_dropped_columns(card), *args.drop]
+    X_small = X_small.drop(columns=[c for c in args.drop if c in X_small.columns])
+    X_test, y_test = _read_labelled(
+        args.test, target, args, "--test", X_small.columns, drop
+    )
     X_train = y_train = None
     if args.train is not None:
-        X_train, y_train = _read_labelled(args.train, target, args, X_small.columns)
+        X_train, y_train = _read_labelled(
+            args.train, target, args, "--train", X_small.columns, drop
+        )
     return X_small, y_small, X_test, y_test, X_train, y_train, card
 
 
-def _utility(args, sets):
+def _utility(args, sets, learners):
     """The utility results of a command's sets (``evaluate_condensed``)."""
     from .evaluation import evaluate_condensed
 
     X_small, y_small, X_test, y_test, X_train, y_train, _ = sets
     try:
-        return evaluate_condensed(
-            X_small,
-            y_small,
-            X_test,
-            y_test,
-            X_train=X_train,
-            y_train=y_train,
-            learners=_pick_learners(args.learners),
-            n_seeds=args.seeds,
-            name=args.condensed.name,
-        )
+        with _warnings_to_stderr("evaluate", quiet=args.quiet):
+            return evaluate_condensed(
+                X_small,
+                y_small,
+                X_test,
+                y_test,
+                X_train=X_train,
+                y_train=y_train,
+                learners=learners,
+                n_seeds=args.seeds,
+                name=args.condensed.name,
+                verbose=not args.quiet,
+            )
     except ValueError as exc:
         raise _InputError(str(exc)) from exc
+
+
+# Short learner names for the printed table.
+_SHORT_NAMES = {"logistic regression": "logistic", "gradient boosting": "boosting"}
+
+
+def _tidy_table(results):
+    """The utility table for a terminal: one row per set, no empty column."""
+    from .evaluation import utility_table
+
+    table = utility_table(results).droplevel("n_per_class")
+    table = table.rename(columns={**_SHORT_NAMES, "bytes": "CSV size"})
+    table = table.drop(columns=["compression", "learner fit s"], errors="ignore")
+    empty = [c for c in table if (table[c].astype(str).str.strip() == "").all()]
+    table = table.drop(columns=empty)
+    table.index.name = None
+    return table
+
+
+def _format_size(n_bytes):
+    from .evaluation._utility import _format_bytes
+
+    return _format_bytes(n_bytes)
 
 
 def _evaluate(args: argparse.Namespace) -> int:
@@ -443,15 +786,22 @@ def _evaluate(args: argparse.Namespace) -> int:
     made from), the same learners trained on all of them and on random
     subsets of the condensed set's size per class are scored too. A file
     written by `sklearn-dc condense` is checked against its data card, whose
-    target column is used unless --target is given.
+    target column is used unless --target is given; the columns the card
+    says were dropped (identifiers, --drop) are left out of the real files,
+    and --drop leaves out more. Progress goes to standard error (--quiet
+    silences it).
     """
-    from .evaluation import utility_table
-
+    learners = _check_sets(args)
     sets = _load_sets(args)
-    results = _utility(args, sets)
+    results = _utility(args, sets, learners)
+    sizes = [f"{args.condensed.name}: {_format_size(args.condensed.stat().st_size)}"]
+    if args.train is not None:
+        sizes.append(f"{args.train.name}: {_format_size(args.train.stat().st_size)}")
     print(
         f"{results.scoring.iloc[0]} on {args.test.name} ({len(sets[3])} records), "
-        f"mean ± std over {args.seeds} seeds:\n{utility_table(results).to_string()}"
+        f"mean ± std over {args.seeds} seeds:\n"
+        f"{_tidy_table(results).to_string()}\n"
+        f"File sizes on disk: {', '.join(sizes)}."
     )
     return 0
 
@@ -459,22 +809,37 @@ def _evaluate(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     """Write an HTML report on a condensed file, for the decision to share it.
 
-    One self-contained page: the data card (for a file written by
-    `sklearn-dc condense`, checked against its hash), the utility table of
-    `sklearn-dc evaluate` (the condensed records beside all training records
-    and random subsets of the same size), the privacy audit
+    One self-contained page: a verdict first (the condensed records' score
+    as a share of the full training data's, and the leakage level read from
+    the membership-inference AUC), the data card (for a file written by
+    `sklearn-dc condense`, checked against its hash) as tables, the utility
+    table of `sklearn-dc evaluate` (the condensed records beside all training
+    records and random subsets of the same size), the privacy audit
     (sklearn_dc.privacy.privacy_report: copies, distances to closest
     records, membership-inference attacks, with the value expected without
     leakage) with the histograms of distances to closest records, and each
-    feature's distribution in the training and the condensed records.
+    feature's distribution in the training and the condensed records. The
+    card's dropped columns (and --drop) are left out of the real files.
+    Needs matplotlib: pip install "sklearn-dc[report]".
     """
     from .evaluation import condensation_report
 
-    if args.output.exists() and not args.overwrite:
-        raise _InputError(f"{args.output} exists; pass --overwrite to replace it.")
+    _check_output(
+        args.output,
+        {".html": None, ".htm": None},
+        overwrite=args.overwrite,
+    )
+    try:
+        import matplotlib.figure  # noqa: F401
+    except ImportError as exc:
+        raise _InputError(
+            "report draws its figures with matplotlib, which is not installed: "
+            'pip install "sklearn-dc[report]" (or pip install matplotlib).'
+        ) from exc
+    learners = _check_sets(args)
     X_small, y_small, X_test, y_test, X_train, y_train, card = _load_sets(args)
     try:
-        with _warnings_to_stderr("report"):
+        with _warnings_to_stderr("report", quiet=args.quiet):
             page = condensation_report(
                 X_small,
                 y_small,
@@ -483,13 +848,17 @@ def _report(args: argparse.Namespace) -> int:
                 X_test,
                 y_test,
                 card=card,
-                learners=_pick_learners(args.learners),
+                learners=learners,
                 n_seeds=args.seeds,
                 title=f"Condensed data report: {args.condensed.name}",
+                verbose=not args.quiet,
             )
     except ValueError as exc:
         raise _InputError(str(exc)) from exc
-    args.output.write_text(page, encoding="utf-8")
+    try:
+        args.output.write_text(page, encoding="utf-8")
+    except OSError as exc:
+        raise _InputError(f"-o {args.output}: could not write ({exc}).") from exc
     if not args.quiet:
         print(f"wrote {args.output}")
     return 0
@@ -517,6 +886,11 @@ def _add_condensed_files(command, *, train_required):
     command.add_argument(
         "--seeds", type=int, default=3, help="seeds per learner (default: 3)"
     )
+    command.add_argument(
+        "--drop", nargs="+", metavar="COLUMN", default=[],
+        help="columns to leave out of the files (those the data card says were "
+        "dropped, such as identifiers and condense --drop, are left out anyway)",
+    )  # fmt: skip
     command.add_argument("--sep", default=",", help="delimiter of the CSV files")
     command.add_argument(
         "--encoding", default="utf-8", help="text encoding of the CSV files"
@@ -613,8 +987,13 @@ def build_parser() -> argparse.ArgumentParser:
         "copy patients: do not share them)",
     )
     condense.add_argument(
-        "--n-per-class", type=int, default=20,
-        help="records per class to produce (default: 20)",
+        "--n-per-class", default="10", metavar="BUDGET",
+        help="records per class: an integer (default: 10); a fraction of each "
+        "class, e.g. 0.01; majority, 'not minority', 'not majority' or all "
+        "(imbalanced-learn's words: the classes named are condensed to the "
+        "smallest class's size, the others kept whole, as real records); or "
+        "per-class budgets, e.g. died=20,alive=0.01 (a value 'all' keeps that "
+        "class whole)",
     )  # fmt: skip
     condense.add_argument(
         "--categorical", nargs="+", metavar="COLUMN",
@@ -675,7 +1054,11 @@ def build_parser() -> argparse.ArgumentParser:
     condense.add_argument(
         "--overwrite", action="store_true", help="replace existing output files"
     )
-    condense.add_argument("--quiet", action="store_true", help="print nothing")
+    condense.add_argument(
+        "--quiet", action="store_true",
+        help="print no progress and no warnings (errors, and the warning that "
+        "output rows are real patients, still print)",
+    )  # fmt: skip
     condense.set_defaults(handler=_condense)
 
     evaluate = commands.add_parser(
@@ -685,6 +1068,9 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_condensed_files(evaluate, train_required=False)
+    evaluate.add_argument(
+        "--quiet", action="store_true", help="no progress and no warnings"
+    )
     evaluate.set_defaults(handler=_evaluate)
 
     report = commands.add_parser(
@@ -695,24 +1081,51 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_condensed_files(report, train_required=True)
     report.add_argument(
-        "-o", "--output", type=Path, required=True, help="the HTML file to write"
+        "-o",
+        "--output",
+        type=Path,
+        required=True,
+        help="the HTML file to write (.html)",
     )
     report.add_argument(
         "--overwrite", action="store_true", help="replace an existing report"
     )
-    report.add_argument("--quiet", action="store_true", help="print nothing")
+    report.add_argument("--quiet", action="store_true", help="print nothing but errors")
     report.set_defaults(handler=_report)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
+    """Run the command line; returns the exit status.
+
+    0 on success; 2 with one line on standard error for any failure (130 when
+    interrupted). Set the environment variable ``SKLEARN_DC_TRACEBACK=1`` to
+    see the traceback of an unexpected error.
+    """
+    import os
+
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
     except _InputError as exc:
-        print(f"sklearn-dc {args.command}: error: {exc}", file=sys.stderr)
-        return 2
+        message = str(exc)
+    except KeyboardInterrupt:
+        print(f"sklearn-dc {args.command}: interrupted.", file=sys.stderr)
+        return 130
+    except (ImportError, OSError, MemoryError) as exc:
+        if os.environ.get("SKLEARN_DC_TRACEBACK"):
+            raise
+        message = f"{exc}".strip() or type(exc).__name__
+    except Exception as exc:  # noqa: BLE001 - no traceback on any input
+        if os.environ.get("SKLEARN_DC_TRACEBACK"):
+            raise
+        message = (
+            f"unexpected {type(exc).__name__}: {exc} (rerun with "
+            "SKLEARN_DC_TRACEBACK=1 for the details, and report it)"
+        )
+    message = " ".join(message.split())
+    print(f"sklearn-dc {args.command}: error: {message}", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

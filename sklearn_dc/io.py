@@ -88,16 +88,25 @@ def make_data_card(
     description : str, default=None
         Free text about the source and purpose (cohort, task, dates).
     utility : DataFrame, dict or list, default=None
-        Evaluation figures, e.g. the table of
-        :func:`sklearn_dc.evaluation` (a DataFrame is stored as records).
+        Evaluation figures, e.g. the table returned by
+        :func:`sklearn_dc.evaluation.utility_table` (a DataFrame is stored as
+        records). Anything else (a function, say) is refused with a
+        ``TypeError``.
     privacy : DataFrame, dict or list, default=None
-        Privacy figures, e.g. a :mod:`sklearn_dc.privacy` report.
+        Privacy figures, e.g. the table returned by
+        :func:`sklearn_dc.privacy.privacy_report`.
 
     Returns
     -------
     card : dict
         A JSON-safe dict; :func:`save_condensed` adds the ``records`` section
         (file, hash, rows, columns and dtypes).
+
+    Raises
+    ------
+    TypeError
+        When ``utility`` or ``privacy`` is not a DataFrame, dict, list or
+        None, or ``description`` is not a str or None.
 
     See Also
     --------
@@ -119,6 +128,22 @@ def make_data_card(
     """
     from . import __version__
 
+    for name, value in (("utility", utility), ("privacy", privacy)):
+        if value is not None and not isinstance(value, pd.DataFrame | dict | list):
+            hint = (
+                f" (a function: call it and pass its result, e.g. {name}="
+                f"{getattr(value, '__name__', name)}(...))"
+                if callable(value)
+                else ""
+            )
+            raise TypeError(
+                f"{name} must be a DataFrame, a dict, a list or None; got "
+                f"{type(value).__name__}{hint}."
+            )
+    if description is not None and not isinstance(description, str):
+        raise TypeError(
+            f"description must be a str or None; got {type(description).__name__}."
+        )
     card: dict[str, Any] = {
         "format": _CARD_FORMAT,
         "card_version": _CARD_VERSION,
@@ -578,6 +603,12 @@ def _real_records(condenser, card):
     name = type(fitted).__name__
     if getattr(fitted, "_returns_real_rows", False):
         return f"yes: {name} returns real records, copied; do not share them"
+    kept = list(getattr(fitted, "kept_classes_", []) or [])
+    if kept:
+        return (
+            f"yes, classes {kept}: kept whole (n_per_class), their rows are the "
+            "real records"
+        )
     budget = getattr(fitted, "n_per_class_", None) or {}
     sizes = (card.get("source") or {}).get("n_rows_per_class") or {}
     whole = [c for c, n in budget.items() if sizes.get(str(c)) == n]

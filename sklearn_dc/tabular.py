@@ -26,6 +26,8 @@ _KINDS = ("categorical", "binary", "integer", "continuous")
 # A column needs at least this many rows before "a different value on every
 # row" is taken as the mark of a record identifier.
 _ID_MIN_ROWS = 20
+# Text that reads as a date, with an optional time of day.
+_DATE_TEXT = r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?"
 # The label's column name in the private release of the class list.
 _LABEL = "__label__"
 
@@ -739,7 +741,8 @@ class TabularCondenser(BaseSampler):
         schema, dropped = {}, {}
         for column in X.columns:
             series = X[column]
-            if _is_datetime_like(series):
+            # A declared column is what its declaration says, even dates as text.
+            if _is_datetime_like(series, text=column not in declared):
                 raise ValueError(
                     f"Column {column!r} holds dates or times "
                     f"({series.dtype}), which cannot be condensed. Convert it to "
@@ -903,7 +906,8 @@ def _check_frame(X, name):
         )
 
 
-def _is_datetime_like(series):
+def _is_datetime_like(series, text=True):
+    """Dates or times: by dtype, by inferred type, or (``text``) as text."""
     dtype = series.dtype
     if (
         pd.api.types.is_datetime64_any_dtype(dtype)
@@ -911,10 +915,19 @@ def _is_datetime_like(series):
         or isinstance(dtype, pd.PeriodDtype)
     ):
         return True
-    if pd.api.types.is_object_dtype(dtype):
-        inferred = pd.api.types.infer_dtype(series, skipna=True)
-        return inferred in ("datetime", "datetime64", "date", "time", "timedelta")
-    return False
+    if pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
+        return False
+    if isinstance(dtype, pd.CategoricalDtype):
+        return False
+    inferred = pd.api.types.infer_dtype(series, skipna=True)
+    if inferred in ("datetime", "datetime64", "date", "time", "timedelta"):
+        return True
+    if not text:
+        return False
+    # Dates written as text ("2021-03-04", "04/03/2021 10:15"), as read from
+    # a CSV: a sample of the values, every one shaped like a date.
+    sample = series.dropna().astype(str).head(200)
+    return len(sample) > 0 and bool(sample.str.fullmatch(_DATE_TEXT).all())
 
 
 def _suggested_kind(series):

@@ -1,14 +1,17 @@
 """The condenser contract shared by every method: budgets, containers, errors."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import sparse
 from sklearn.base import clone
+from sklearn.datasets import make_classification
 from sklearn.utils._param_validation import InvalidParameterError
 
 from sklearn_dc import DistributionMatching, Herding, KMeansCentroids, RandomSubset
-from sklearn_dc.base import BudgetWarning
+from sklearn_dc.base import BudgetWarning, RealRecordsWarning
 
 from .conftest import all_condensers
 
@@ -203,3 +206,128 @@ def test_real_records_in_the_output_are_flagged(three_class_table):
     single = np.where(np.arange(len(y)) == 0, 3, y)
     with pytest.warns(RealRecordsWarning, match="Classes \\[3\\] have a single"):
         DistributionMatching(n_iter=2, n_per_class=1).fit_resample(X, single)
+
+
+@pytest.fixture
+def nine_to_one():
+    X, y = make_classification(
+        n_samples=400, n_features=5, weights=[0.9], flip_y=0, random_state=0
+    )
+    return X, y
+
+
+def test_majority_condenses_the_majority_and_keeps_the_minority(nine_to_one):
+    X, y = nine_to_one
+    n_minority = int((y == 1).sum())
+    condenser = KMeansCentroids(n_per_class="majority", random_state=0)
+    X_res, y_res = condenser.fit_resample(X, y)
+    assert condenser.kept_classes_ == [1]
+    assert condenser.n_per_class_ == {0: n_minority, 1: n_minority}
+    assert y_res.tolist() == [0] * n_minority + [1] * n_minority
+    # The minority's real rows, unchanged and in order; the majority summarised
+    # by centres (a singleton cluster's centre is its record).
+    np.testing.assert_array_equal(X_res[y_res == 1], X[y == 1])
+    majority_rows = {tuple(row) for row in X[y == 0]}
+    copies = sum(tuple(row) in majority_rows for row in X_res[y_res == 0])
+    assert copies < n_minority / 4
+
+
+@pytest.mark.parametrize(
+    "strategy, condensed",
+    [
+        ("majority", [0]),
+        ("not minority", [0, 1]),
+        ("auto", [0, 1]),
+        ("not majority", [1, 2]),
+        ("all", [0, 1, 2]),
+    ],
+)
+def test_strategy_words_follow_imbalanced_learn(strategy, condensed, three_class_table):
+    X, y = three_class_table
+    counts = np.bincount(y)  # classes 0 > 1 > 2 in size
+    condenser = RandomSubset(n_per_class=strategy, random_state=0)
+    X_res, y_res = condenser.fit_resample(X, y)
+    expected = {c: int(counts.min() if c in condensed else counts[c]) for c in range(3)}
+    assert condenser.n_per_class_ == expected
+    assert condenser.kept_classes_ == [c for c in range(3) if c not in condensed]
+    assert np.bincount(y_res).tolist() == list(expected.values())
+    # sample_indices_ point into the caller's data, grouped by class.
+    np.testing.assert_array_equal(X_res, X[condenser.sample_indices_])
+    np.testing.assert_array_equal(y_res, y[condenser.sample_indices_])
+    assert (np.diff(y_res) >= 0).all()
+
+
+@pytest.mark.parametrize(
+    "budget, kept",
+    [({"a": 4, "b": "all", "c": 0.5}, ["b"]), ({"a": 4, "b": None, "c": 1.0}, ["b"])],
+)
+def test_dict_budgets_keep_classes_whole_or_take_fractions(
+    budget, kept, three_class_table
+):
+    X, y = three_class_table
+    X_frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    y_series = pd.Series(np.array(["a", "b", "c"])[y], name="outcome")
+    sizes = y_series.value_counts().to_dict()
+    condenser = KMeansCentroids(n_per_class=budget, n_init=1, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RealRecordsWarning)  # 1.0: whole class
+        X_res, y_res = condenser.fit_resample(X_frame, y_series)
+    # "all" / None: the class as it is; a fraction: of that class.
+    assert condenser.n_per_class_ == {
+        "a": 4,
+        "b": sizes["b"],
+        "c": int(np.rint(budget["c"] * sizes["c"])),
+    }
+    assert condenser.kept_classes_ == kept
+    assert y_res.value_counts().to_dict() == condenser.n_per_class_
+    assert list(X_res.columns) == list(X_frame.columns) and y_res.name == "outcome"
+    pd.testing.assert_frame_equal(
+        X_res[y_res == "b"].reset_index(drop=True),
+        X_frame[y_series == "b"].reset_index(drop=True),
+    )
+
+
+def test_matching_condensers_keep_classes_whole(nine_to_one):
+    X, y = nine_to_one
+    condenser = DistributionMatching(n_per_class={0: 5, 1: "all"}, n_iter=3)
+    X_res, y_res = condenser.set_params(random_state=0).fit_resample(X, y)
+    assert np.bincount(y_res).tolist() == [5, int((y == 1).sum())]
+    np.testing.assert_allclose(X_res[y_res == 1], X[y == 1])
+    assert condenser.classes_.tolist() == [0, 1]
+    assert condenser.loss_history_.shape == (3,)
+
+
+def test_budgets_that_keep_every_class_or_read_private_sizes_are_refused(
+    three_class_table,
+):
+    from sklearn_dc import PrivateDistributionMatching
+
+    X, y = three_class_table
+    with pytest.raises(ValueError, match="keeps every class whole"):
+        RandomSubset(n_per_class={0: "all", 1: None, 2: "all"}).fit_resample(X, y)
+    with pytest.raises(ValueError, match="integers >= 1, fractions"):
+        RandomSubset(n_per_class={0: 2, 1: "half", 2: True}).fit_resample(X, y)
+    private = PrivateDistributionMatching(n_per_class={0: 2, 1: "all", 2: 2})
+    with pytest.raises(ValueError, match="read the private class sizes"):
+        private.fit(X, y)
+    with pytest.raises(ValueError, match="n_per_class"):
+        private.set_params(n_per_class="majority").fit(X, y)
+
+
+def test_strategy_words_keep_their_meaning_inside_cross_validation(nine_to_one):
+    from imblearn.pipeline import make_pipeline
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import cross_validate
+
+    X, y = nine_to_one
+    seen = []
+
+    class Spy(LogisticRegression):
+        def fit(self, X, y):
+            seen.append(np.bincount(y).tolist())
+            return super().fit(X, y)
+
+    pipe = make_pipeline(KMeansCentroids(n_per_class="majority", n_init=1), Spy())
+    cross_validate(pipe, X, y, cv=4)
+    # In every fold the majority is shrunk to that fold's minority size.
+    assert len(seen) == 4 and all(a == b for a, b in seen)

@@ -273,7 +273,7 @@ def test_evaluate_needs_a_target_and_matching_columns(train_test_csv, tmp_path, 
     pd.read_csv(test).rename(columns={"age": "years"}).to_csv(other, index=False)
     argv = ["evaluate", str(train), "--test", str(other), "--target", "death"]
     assert main(argv) == 2
-    assert "missing: ['age']" in capsys.readouterr().err
+    assert "lacks the condensed records' columns ['age']" in capsys.readouterr().err
 
 
 def test_report_writes_one_self_contained_page(train_test_csv, tmp_path, capsys):
@@ -306,3 +306,209 @@ def test_demo_on_an_unreachable_dask_scheduler(free_loopback_address, capsys):
     err = capsys.readouterr().err
     assert err.startswith("sklearn-dc demo: error: No Dask scheduler answered at")
     assert free_loopback_address in err and err.count("\n") == 1
+
+
+@pytest.fixture
+def mixed_split_csv(tmp_path):
+    """Mixed-type train / test CSVs with an ID column and an extra outcome."""
+    rng = np.random.default_rng(2)
+    n = 320
+    age = rng.normal(65, 10, n).round(1)
+    sex = rng.choice(["female", "male"], n)
+    smoker = rng.integers(0, 2, n)
+    risk = (age - 65) / 10 + (sex == "male") + smoker + rng.normal(0, 0.7, n)
+    table = pd.DataFrame(
+        {
+            "pid": np.arange(7000, 7000 + n),
+            "age": age,
+            "sex": sex,
+            "smoker": smoker,
+            "ward": rng.choice(["icu", "medicine", "surgery"], n),
+            "los_days": rng.integers(1, 30, n),
+            "death": np.where(risk > 1.2, "died", "alive"),
+        }
+    )
+    paths = tmp_path / "train.csv", tmp_path / "test.csv"
+    table.iloc[:240].to_csv(paths[0], index=False)
+    table.iloc[240:].to_csv(paths[1], index=False)
+    return paths
+
+
+def test_condense_evaluate_report_chain_with_an_id_column(
+    mixed_split_csv, tmp_path, capsys
+):
+    train, test = mixed_split_csv
+    small, page = tmp_path / "small.csv", tmp_path / "report.html"
+    argv = ["condense", str(train), "--target", "death", "-o", str(small)]
+    assert main([*argv, "--drop", "los_days", "--method", "kmeans"]) == 0
+    card = load_condensed(small).card
+    assert card["method"]["dropped_columns"] == {"pid": "record identifier"}
+    assert card["source"]["dropped_columns"] == {"los_days": "left out with --drop"}
+    capsys.readouterr()
+    # The real files still hold pid and los_days: the card's drops apply.
+    files = [str(small), "--test", str(test), "--train", str(train), "--seeds", "1"]
+    assert main(["evaluate", *files, "--learners", "logistic regression"]) == 0
+    out = capsys.readouterr().out
+    assert "small.csv" in out and "full data" in out
+    argv = ["report", *files, "--learners", "logistic regression", "-o", str(page)]
+    assert main([*argv, "--quiet"]) == 0
+    assert page.is_file() and capsys.readouterr().err == ""
+
+
+def test_evaluate_drop_for_a_file_without_a_card(mixed_split_csv, tmp_path, capsys):
+    train, test = mixed_split_csv
+    small = tmp_path / "plain.csv"
+    pd.read_csv(train).drop(columns=["pid"]).iloc[::10].to_csv(small, index=False)
+    argv = ["evaluate", str(small), "--test", str(test), "--target", "death"]
+    argv += ["--learners", "logistic regression", "--seeds", "1", "--quiet"]
+    assert main(argv) == 2
+    assert "--drop pid" in capsys.readouterr().err
+    assert main([*argv, "--drop", "pid"]) == 0
+
+
+@pytest.fixture
+def no_compute(monkeypatch):
+    """Fail the test if a command starts condensing or training."""
+    from sklearn_dc.evaluation import _condensed
+    from sklearn_dc.tabular import TabularCondenser
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("computed before checking the inputs")
+
+    monkeypatch.setattr(TabularCondenser, "fit_resample", refuse)
+    monkeypatch.setattr(_condensed, "_fit_and_score", refuse)
+
+
+def _one_line_error(capsys):
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.count("\n") == 1, err
+    return err
+
+
+@pytest.mark.parametrize(
+    "output, extra, message",
+    [
+        ("no/such/dir/a.csv", [], "does not exist; create it first"),
+        ("/proc/a.csv", [], "cannot write in /proc"),
+        ("a.xlsx", [], "end the file name in .csv or .parquet"),
+        ("a.parquet", ["no-pyarrow"], 'pip install "sklearn-dc[parquet]"'),
+        (".", [], "is a folder; give a file name"),
+        (".", ["--overwrite"], "is a folder; give a file name"),
+    ],
+)
+def test_condense_checks_the_output_before_condensing(
+    patients_csv, tmp_path, monkeypatch, capsys, no_compute, output, extra, message
+):
+    monkeypatch.chdir(tmp_path)
+    if "no-pyarrow" in extra:
+        monkeypatch.setitem(sys.modules, "pyarrow", None)
+        extra = []
+    argv = ["condense", str(patients_csv), "--target", "death", "-o", output]
+    assert main([*argv, *extra]) == 2
+    assert message in _one_line_error(capsys)
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("", "is empty"),
+        ("\n\n", "holds no table"),
+        ("age,death\n", "has a header row but no records"),
+        ("age,death\ninf,died\n1,alive\n", "hold infinite values"),
+    ],
+)
+def test_condense_refuses_empty_and_infinite_inputs(
+    tmp_path, capsys, no_compute, content, message
+):
+    data = tmp_path / "data.csv"
+    data.write_text(content)
+    argv = ["condense", str(data), "--target", "death", "-o", str(tmp_path / "o.csv")]
+    assert main(argv) == 2
+    assert message in _one_line_error(capsys)
+
+
+def test_evaluate_and_report_check_files_before_training(
+    train_test_csv, tmp_path, monkeypatch, capsys, no_compute
+):
+    train, test = train_test_csv
+    missing = str(tmp_path / "missing.csv")
+    assert main(["evaluate", missing, "--test", str(test)]) == 2
+    assert "missing.csv: no such file" in _one_line_error(capsys)
+    assert main(["evaluate", str(train), "--test", missing, "--target", "death"]) == 2
+    assert "(--test): no such file" in _one_line_error(capsys)
+    sheet = tmp_path / "test.xlsx"
+    sheet.write_bytes(b"PK\x03\x04")
+    assert main(["evaluate", str(train), "--test", str(sheet), "--target", "x"]) == 2
+    assert "export it as CSV" in _one_line_error(capsys)
+    argv = ["report", str(train), "--test", str(test), "--train", str(train)]
+    argv += ["--target", "death"]
+    assert main([*argv, "-o", str(tmp_path / "page.pdf")]) == 2
+    assert "end the file name in .html" in _one_line_error(capsys)
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    assert main([*argv, "-o", str(tmp_path / "page.html")]) == 2
+    assert 'pip install "sklearn-dc[report]"' in _one_line_error(capsys)
+
+
+@pytest.mark.parametrize(
+    "budget, counts",
+    [
+        (None, {"died": 10, "survived": 10}),
+        ("0.1", None),
+        ("died=3,survived=0.05", None),
+        ("majority", None),
+    ],
+)
+def test_condense_budgets_like_the_api(patients_csv, tmp_path, budget, counts):
+    output = tmp_path / "out.csv"
+    argv = ["condense", str(patients_csv), "--target", "death", "-o", str(output)]
+    argv += ["--method", "kmeans", "--quiet"]
+    assert main(argv + ([] if budget is None else ["--n-per-class", budget])) == 0
+    sizes = pd.read_csv(patients_csv)["death"].value_counts().to_dict()
+    got = load_condensed(output).target.value_counts().to_dict()
+    if budget == "0.1":
+        counts = {k: round(0.1 * n) for k, n in sizes.items()}
+    elif budget == "majority":
+        counts = {k: min(sizes.values()) for k in sizes}
+    elif budget is not None:
+        counts = {"died": 3, "survived": round(0.05 * sizes["survived"])}
+    assert got == counts
+
+
+@pytest.mark.parametrize("budget", ["0", "1.5", "ten", "died=", "died=3,nobody=2"])
+def test_condense_bad_budgets_are_one_line(patients_csv, tmp_path, capsys, budget):
+    argv = ["condense", str(patients_csv), "--target", "death"]
+    argv += ["-o", str(tmp_path / "o.csv"), "--n-per-class", budget]
+    assert main([*argv, "--method", "random"]) == 2
+    assert "--n-per-class" in _one_line_error(capsys)
+
+
+def test_warnings_are_phrased_as_flags_and_quiet_silences_them(
+    patients_csv, tmp_path, capsys
+):
+    output = str(tmp_path / "out.csv")
+    argv = ["condense", str(patients_csv), "--target", "death", "-o", output]
+    assert main([*argv, "--method", "kmeans", "--n-per-class", "500"]) == 0
+    err = capsys.readouterr().err
+    assert "--keep-id" in err and "--n-per-class 500 asks for more" in err
+    assert "drop_id_columns" not in err and "n_per_class" not in err
+    argv += ["--overwrite", "--quiet"]
+    assert main([*argv, "--method", "kmeans", "--n-per-class", "3"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_evaluate_shows_progress_and_a_narrow_table(train_test_csv, tmp_path, capsys):
+    train, test = train_test_csv
+    small = tmp_path / "small.csv"
+    argv = ["condense", str(train), "--target", "death", "-o", str(small)]
+    assert main([*argv, "--method", "kmeans", "--n-per-class", "5", "--quiet"]) == 0
+    argv = ["evaluate", str(small), "--test", str(test), "--train", str(train)]
+    assert main([*argv, "--seeds", "2"]) == 0
+    captured = capsys.readouterr()
+    assert "training learners" in captured.err
+    table = captured.out.splitlines()[1:5]
+    assert max(len(line) for line in table) <= 100
+    header = table[0].split()
+    assert "CSV" in header and "condense" not in header
+    assert "File sizes on disk: small.csv:" in captured.out
+    assert main([*argv, "--seeds", "1", "--quiet"]) == 0
+    assert capsys.readouterr().err == ""

@@ -218,3 +218,17 @@ def test_bad_paths_and_names_are_refused(tmp_path, condensed):
     card_path(tmp_path / "ward.csv").unlink()
     with pytest.raises(FileNotFoundError, match="data card"):
         load_condensed(tmp_path / "ward.csv")
+
+
+def test_card_refuses_figures_that_are_not_tables():
+    def utility_table():
+        return pd.DataFrame({"score": [0.8]})
+
+    with pytest.raises(TypeError, match=r"utility must be a DataFrame.*utility_table"):
+        make_data_card(utility=utility_table)
+    with pytest.raises(TypeError, match="privacy must be a DataFrame"):
+        make_data_card(privacy="leaks nothing")
+    with pytest.raises(TypeError, match="description must be a str"):
+        make_data_card(description=42)
+    card = make_data_card(utility=utility_table(), privacy={"AUC": 0.5})
+    assert card["utility"] == [{"score": 0.8}] and card["privacy"] == {"AUC": 0.5}

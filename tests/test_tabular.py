@@ -415,3 +415,14 @@ def test_the_inner_budget_is_a_nested_parameter(table):
     _, y_out = clone(wrapper).fit_resample(X, y)
     assert y_out.value_counts().to_dict() == {"died": 4, "lived": 4}
     assert wrapper.get_params()["condenser__n_per_class"] == 4
+
+
+def test_dates_written_as_text_are_refused_not_taken_for_identifiers(table):
+    X, y = table
+    dates = pd.date_range("2020-01-01", periods=len(X), freq="D")
+    with_dates = X.assign(admitted=dates.strftime("%Y-%m-%d"))
+    with pytest.raises(ValueError, match="'admitted' holds dates or times"):
+        TabularCondenser(KMeansCentroids(n_per_class=2)).fit(with_dates, y)
+    # Declared, the column is what the declaration says.
+    declared = TabularCondenser(categorical=["admitted"], max_categories=10_000)
+    assert declared.fit(with_dates, y).schema_["admitted"] == "categorical"

@@ -1,15 +1,27 @@
-"""The condensation protocol: learners trained on condensed data, tested on real."""
+"""The condensation protocol: learners trained on condensed data, tested on real.
 
-from ._condensed import evaluate_condensed, mixed_table_encoder, table_learners
-from ._html_report import condensation_report
-from ._memory import PeakMemory
-from ._plot import plot_utility
-from ._utility import (
-    default_condensers,
-    default_learners,
-    evaluate_condensers,
-    utility_table,
-)
+The names are imported on first use (PEP 562): the protocol's defaults import
+every condenser, and with them torch.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+# Public name -> the private module that defines it.
+_LAZY = {
+    "PeakMemory": "_memory",
+    "condensation_report": "_html_report",
+    "default_condensers": "_utility",
+    "default_learners": "_utility",
+    "evaluate_condensed": "_condensed",
+    "evaluate_condensers": "_utility",
+    "mixed_table_encoder": "_condensed",
+    "plot_utility": "_plot",
+    "table_learners": "_condensed",
+    "utility_table": "_utility",
+}
 
 __all__ = [
     "PeakMemory",
@@ -23,3 +35,28 @@ __all__ = [
     "table_learners",
     "utility_table",
 ]
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
+    from ._condensed import evaluate_condensed, mixed_table_encoder, table_learners
+    from ._html_report import condensation_report
+    from ._memory import PeakMemory
+    from ._plot import plot_utility
+    from ._utility import (
+        default_condensers,
+        default_learners,
+        evaluate_condensers,
+        utility_table,
+    )
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -10,6 +10,7 @@ from sklearn.metrics import get_scorer
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.utils.multiclass import type_of_target
+from tqdm.auto import tqdm
 
 from ..coreset import RandomSubset
 from ._utility import FULL_DATA, _fit_and_score, _tidy, default_learners
@@ -93,6 +94,7 @@ def evaluate_condensed(
     n_seeds: int = 3,
     scoring: str = "auto",
     name: str = "condensed",
+    verbose: bool = False,
 ) -> pd.DataFrame:
     """Score learners trained on a given condensed set against real test data.
 
@@ -122,6 +124,8 @@ def evaluate_condensed(
         and accuracy otherwise.
     name : str, default="condensed"
         The condensed set's name in the ``method`` column.
+    verbose : bool, default=False
+        Show a progress bar (on standard error) over the learner fits.
 
     Returns
     -------
@@ -130,7 +134,10 @@ def evaluate_condensed(
         ``condense_memory_mb`` are NaN: the condensation happened
         elsewhere), one row per set and learner; ``n_per_class`` is the
         records per class when every class has the same number, else None.
-        Lay it out with :func:`utility_table`.
+        ``n_bytes`` is, for a DataFrame, the size of its records written as
+        CSV text (header and features, no label column: what a file of them
+        takes), and for an array its buffer. Lay it out with
+        :func:`utility_table`.
 
     Examples
     --------
@@ -187,21 +194,32 @@ def evaluate_condensed(
                 ("RandomSubset", _take(X_train, rows), y_train.iloc[rows], seed)
             )
     records = []
-    for method, X_fit, y_fit, seed in runs:
-        for learner_name, learner in learners.items():
-            score, seconds = _fit_and_score(
-                learner, seed, X_fit, y_fit, X_test, y_test, scorer
-            )
-            records.append(
-                {
-                    "method": method,
-                    "learner": learner_name,
-                    "n_records": len(y_fit),
-                    "n_bytes": _n_bytes(X_fit),
-                    "score": score,
-                    "fit_seconds": seconds,
-                }
-            )
+    sizes = {}
+    progress = tqdm(
+        total=len(runs) * len(learners),
+        desc="training learners",
+        disable=not verbose,
+    )
+    with progress:
+        for method, X_fit, y_fit, seed in runs:
+            if (method, len(y_fit)) not in sizes:
+                sizes[method, len(y_fit)] = _n_bytes(X_fit)
+            for learner_name, learner in learners.items():
+                progress.set_postfix_str(f"{method}, {learner_name}")
+                score, seconds = _fit_and_score(
+                    learner, seed, X_fit, y_fit, X_test, y_test, scorer
+                )
+                progress.update()
+                records.append(
+                    {
+                        "method": method,
+                        "learner": learner_name,
+                        "n_records": len(y_fit),
+                        "n_bytes": sizes[method, len(y_fit)],
+                        "score": score,
+                        "fit_seconds": seconds,
+                    }
+                )
     results = (
         pd.DataFrame.from_records(records)
         .groupby(["method", "learner"], sort=False)
@@ -230,7 +248,7 @@ def _take(X, rows):
 
 
 def _n_bytes(X):
-    """Size of the records: a DataFrame's memory, an array's buffer."""
-    if hasattr(X, "memory_usage"):
-        return int(X.memory_usage(index=False, deep=True).sum())
+    """Size of the records: a DataFrame's as CSV text, an array's buffer."""
+    if hasattr(X, "to_csv"):
+        return len(X.to_csv(index=False).encode("utf-8"))
     return int(np.asarray(X).nbytes)

@@ -387,10 +387,11 @@ def _format_bytes(n_bytes):
 def utility_table(results: pd.DataFrame) -> pd.DataFrame:
     """Lay out :func:`evaluate_condensers` results one row per method and budget.
 
-    Each learner gets a ``mean ± std`` column; the mean over learners, the
-    number of records, their size in bytes, the compression ratio, the
-    condensation time and peak memory, the learners' mean training time and their mean
-    speed-up over training on the full data follow. The full-data rows come
+    Each learner gets a ``mean ± std`` column (the mean alone for a single
+    seed); the mean over learners, the number of records, their size in
+    bytes, the compression ratio, the condensation time and peak memory, the
+    learners' mean training time and their mean speed-up over training on the
+    full data follow. The full-data rows come
     first, then each budget with its methods.
 
     Parameters
@@ -422,7 +423,11 @@ def utility_table(results: pd.DataFrame) -> pd.DataFrame:
                 "_scores": [],
             },
         )
-        cells[row.learner] = f"{row.score_mean:.3f} ± {row.score_std:.3f}"
+        cells[row.learner] = (
+            f"{row.score_mean:.3f}"
+            if np.isnan(row.score_std)  # a single seed
+            else f"{row.score_mean:.3f} ± {row.score_std:.3f}"
+        )
         cells["_fit"].append(row.fit_seconds)
         cells["_speedup"].append(row.fit_speedup)
         cells["_scores"].append(row.score_mean)

@@ -14,7 +14,6 @@ import warnings
 from contextlib import contextmanager
 
 import numpy as np
-import torch
 
 __all__ = ["PrivacyWarning"]
 
@@ -136,8 +135,10 @@ def secret_seed() -> int:
     return secrets.randbits(63)
 
 
-def secret_torch_generator(device) -> torch.Generator:
-    """A torch generator on ``device`` seeded with :func:`secret_seed`."""
+def secret_torch_generator(device):
+    """A ``torch.Generator`` on ``device`` seeded with :func:`secret_seed`."""
+    import torch  # here, so that the privacy metrics do not need torch
+
     return torch.Generator(device=device).manual_seed(secret_seed())
 
 
