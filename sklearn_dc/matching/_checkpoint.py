@@ -18,21 +18,6 @@ _FORMAT = 1
 # with other values of them (more iterations, another interval, quieter).
 _RESUMABLE = {"n_iter", "verbose", "checkpoint", "checkpoint_every", "warm_start"}
 
-_checkpoint_docstring = """checkpoint : str or path-like, default=None
-        File that keeps a long run safe. Every ``checkpoint_every``
-        iterations, and when the run ends or is interrupted, the synthetic
-        records, the optimiser's state, the loss history and the random
-        generators' states are written to it (atomically: a crash never
-        leaves half a file). A fit that finds the file, written by a fit of
-        the same data, budget and parameters (``n_iter``, ``verbose`` and
-        the checkpoint settings may differ), resumes where it stopped and
-        returns what an uninterrupted fit of ``n_iter`` iterations would
-        (bit for bit on a CPU). A file from other data or settings is an
-        error, never silently overwritten.
-
-    checkpoint_every : int, default=100
-        Iterations between two writes of ``checkpoint``.""".rstrip()
-
 
 def fingerprint(estimator, X, y, budget, start) -> str:
     """SHA-256 of what determines a run's iterations.
@@ -90,3 +75,50 @@ def save_checkpoint(path, state: dict) -> None:
     partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     torch.save(state, partial)
     os.replace(partial, path)
+
+
+def _run_state(run, key, n_done):
+    """What a checkpoint keeps of a run after ``n_done`` iterations (on the CPU)."""
+    return {
+        "fingerprint": key,
+        "step": n_done,
+        "synthetic": run["synthetic"].detach().cpu(),
+        "extra": [tensor.detach().cpu() for tensor in run["extra"]],
+        "optimizer": run["optimizer"].state_dict(),
+        "losses": run["losses"][:n_done].cpu(),
+        "generator": run["generator"].get_state(),
+        "rng": run["rng"].bit_generator.state,
+        "nets": [net.state_dict() for net in run["nets"]],
+        "loss_state": _to_device(run["loss_state"], "cpu"),
+    }
+
+
+def _resume(path, key, n_iter, run):
+    """Load the checkpoint at ``path`` into ``run``; the iterations it holds (or 0)."""
+    saved = load_checkpoint(path, key, n_iter)
+    if saved is None:
+        return 0
+    device = run["synthetic"].device
+    with torch.no_grad():
+        run["synthetic"].copy_(saved["synthetic"])
+        for tensor, value in zip(run["extra"], saved["extra"], strict=True):
+            tensor.copy_(value)
+        run["losses"][: saved["step"]] = saved["losses"].to(device)
+    run["optimizer"].load_state_dict(saved["optimizer"])
+    run["generator"].set_state(saved["generator"])
+    run["rng"].bit_generator.state = saved["rng"]
+    for net, weights in zip(run["nets"], saved["nets"], strict=True):
+        net.load_state_dict(weights)
+    run["loss_state"].update(_to_device(saved["loss_state"], device))
+    return saved["step"]
+
+
+def _to_device(value, device):
+    """``value`` with every tensor in it (in dicts and lists) moved to ``device``."""
+    if isinstance(value, torch.Tensor):
+        return value.to(device)
+    if isinstance(value, dict):
+        return {name: _to_device(item, device) for name, item in value.items()}
+    if isinstance(value, list):
+        return [_to_device(item, device) for item in value]
+    return value

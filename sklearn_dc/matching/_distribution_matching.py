@@ -18,14 +18,14 @@ from ..augment import (
 )
 from ..base import _SHARED_DOCSTRINGS
 from ..nn import redraw_weights
-from ._base import (
-    BaseMatching,
-    ClassBatches,
+from ._base import BaseMatching
+from ._class_batches import ClassBatches
+from ._docstrings import (
+    _checkpoint_docstring,
     _matching_attributes_docstring,
     _matching_parameters_docstring,
     _warm_start_docstring,
 )
-from ._checkpoint import _checkpoint_docstring
 
 
 @Substitution(

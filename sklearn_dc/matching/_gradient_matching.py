@@ -18,15 +18,15 @@ from ..augment import (
 )
 from ..base import _SHARED_DOCSTRINGS
 from ..nn import redraw_weights
-from ._base import (
-    BaseMatching,
-    ClassBatches,
+from ._base import BaseMatching
+from ._class_batches import ClassBatches
+from ._docstrings import (
+    _checkpoint_docstring,
     _matching_attributes_docstring,
     _matching_parameters_docstring,
     _warm_start_docstring,
-    refuse_batch_norm,
 )
-from ._checkpoint import _checkpoint_docstring
+from ._nets import refuse_batch_norm
 
 # Added to the product of the norms in the cosine, as in the paper.
 _EPS = 1e-6

@@ -13,14 +13,14 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from .._out_of_core import element_variance
 from ..base import _SHARED_DOCSTRINGS
 from ..nn import redraw_weights
-from ._base import (
-    BaseMatching,
-    ClassBatches,
+from ._base import BaseMatching
+from ._class_batches import ClassBatches
+from ._docstrings import (
+    _checkpoint_docstring,
     _matching_attributes_docstring,
     _matching_parameters_docstring,
     _warm_start_docstring,
 )
-from ._checkpoint import _checkpoint_docstring
 
 # Prior variances of the infinite-width ReLU network behind kernel="ntk" and
 # kernel="nngp": every weight has variance WEIGHT_VARIANCE / fan_in (He
@@ -396,11 +396,11 @@ class KernelInducingPoints(BaseMatching):
             return loss_fn, [labels]
         return loss_fn
 
-    def _check_batch_memory(self, X, nets, budget, device):
+    def _check_memory(self, X, nets, budget, device):
         # Closed-form kernels use no network; their kernel matrices are
         # checked when the loss is built.
         if self.kernel == "random_features":
-            super()._check_batch_memory(X, nets, budget, device)
+            super()._check_memory(X, nets, budget, device)
 
     def _closed_form_kernel(self, X):
         """``kernel(X1, X2)`` on flattened records, or None for random features."""

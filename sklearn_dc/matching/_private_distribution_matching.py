@@ -26,12 +26,9 @@ from ..privacy._accounting import (
     secret_torch_generator,
     spent_epsilon,
 )
-from ._base import (
-    BaseMatching,
-    _matching_attributes_docstring,
-    _matching_parameters_docstring,
-    refuse_batch_norm,
-)
+from ._base import BaseMatching
+from ._docstrings import _matching_attributes_docstring, _matching_parameters_docstring
+from ._nets import refuse_batch_norm
 
 # The shared matching parameters, by name, with this class's defaults; the
 # ones whose meaning changes under differential privacy are written below.

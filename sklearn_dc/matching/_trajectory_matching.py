@@ -26,19 +26,15 @@ from tqdm.auto import tqdm
 from .._out_of_core import iter_blocks
 from ..base import _SHARED_DOCSTRINGS
 from ..nn import redraw_weights
-from ._base import (
-    BaseMatching,
+from ._base import BaseMatching
+from ._docstrings import (
+    _checkpoint_docstring,
     _matching_attributes_docstring,
     _matching_parameters_docstring,
     _warm_start_docstring,
-    activations_per_record,
-    refuse_batch_norm,
 )
-from ._checkpoint import _checkpoint_docstring
-
-# Largest estimated memory accepted (bytes): the expert trajectories plus the
-# unrolled student steps kept for automatic differentiation (see Notes).
-MAX_MEMORY_BYTES = 4 * 2**30
+from ._memory import GIB, activations_per_record, check_free_memory
+from ._nets import refuse_batch_norm
 
 # Bump when the format of the cached trajectory files changes.
 _CACHE_VERSION = 1
@@ -290,13 +286,13 @@ class TrajectoryMatching(BaseMatching):
       student: the automatic differentiation keeps the ``S`` intermediate
       parameter vectors, their gradients and the activations of each step.
 
-    Before allocating anything, the condenser refuses settings whose sum
-    exceeds ``MAX_MEMORY_BYTES`` (4 GiB, a module constant) and says which
-    parameter to lower: ``n_experts`` or ``expert_epochs`` for the
-    trajectories, ``syn_steps`` or ``batch_syn`` for the unroll, or a
-    smaller network. The trajectories are not kept after the fit (no
-    ``expert_trajectories_`` attribute: they can be large); pass
-    ``expert_cache`` to keep them on disk.
+    Before allocating anything, the condenser refuses settings that need
+    more memory than is free (the trajectories in host memory, the unroll
+    on ``device``) and says which parameter to lower: ``n_experts`` or
+    ``expert_epochs`` for the trajectories, ``syn_steps`` or ``batch_syn``
+    for the unroll, or a smaller network. The trajectories are not kept
+    after the fit (no ``expert_trajectories_`` attribute: they can be
+    large); pass ``expert_cache`` to keep them on disk.
 
     **Time.** Training the experts costs ``n_experts * E * n_samples``
     record passes (a forward and a backward each); the distillation
@@ -437,11 +433,13 @@ class TrajectoryMatching(BaseMatching):
         )
         return nets, devices
 
-    def _check_batch_memory(self, X, nets, budget, device):
-        """Nothing here: ``_check_memory`` estimates the student's unrolling."""
+    def _check_memory(self, X, nets, budget, device):
+        """Refuse settings whose trajectories and unrolling cannot fit in memory.
 
-    def _check_memory(self, X, nets, n_synthetic, device):
-        """Refuse settings whose estimated memory exceeds ``MAX_MEMORY_BYTES``."""
+        The expert trajectories live in host memory, the unrolled student on
+        ``device``; each is checked against what is free where it lives.
+        """
+        n_synthetic = int(budget.sum())
         b = n_synthetic if self.batch_syn is None else min(self.batch_syn, n_synthetic)
         n_params = [sum(p.numel() for p in net.parameters()) for net in nets]
         record = torch.zeros((1, *X.shape[1:]), dtype=torch.float32, device=device)
@@ -454,24 +452,28 @@ class TrajectoryMatching(BaseMatching):
             self.syn_steps * (2 * p + 4 * b * a)
             for p, a in zip(n_params, activations, strict=True)
         )
-        if trajectories + unroll > MAX_MEMORY_BYTES:
-            gib = 2**30
-            raise ValueError(
-                f"{type(self).__name__} would need about "
-                f"{(trajectories + unroll) / gib:.2f} GiB: "
-                f"{trajectories / gib:.2f} GiB of expert trajectories "
+        advice = (
+            "n_experts or expert_epochs"
+            if trajectories >= unroll
+            else "syn_steps or batch_syn"
+        )
+
+        def explain(free):
+            return (
+                f"({trajectories / GIB:.3g} GiB of expert trajectories "
                 f"(n_experts={self.n_experts} x (expert_epochs={self.expert_epochs}"
-                f" + 1) x {max(n_params)} parameters x 4 bytes) and "
-                f"{unroll / gib:.2f} GiB for the unrolled student "
-                f"(syn_steps={self.syn_steps} steps on {b} synthetic records); the "
-                f"limit is MAX_MEMORY_BYTES = {MAX_MEMORY_BYTES / gib:.2f} GiB. Lower "
-                + (
-                    "n_experts or expert_epochs"
-                    if trajectories >= unroll
-                    else "syn_steps or batch_syn"
-                )
-                + ", or use a smaller network (net=...)."
+                f" + 1) x {max(n_params)} parameters x 4 bytes, in host memory) "
+                f"and {unroll / GIB:.3g} GiB for the unrolled student "
+                f"(syn_steps={self.syn_steps} steps on {b} synthetic records)), but "
+                f"only {free / GIB:.3g} GiB are free. Lower {advice}, or use a "
+                "smaller network (net=...)."
             )
+
+        if device.type == "cpu":
+            check_free_memory(self, device, trajectories + unroll, explain)
+        else:
+            check_free_memory(self, torch.device("cpu"), trajectories, explain)
+            check_free_memory(self, device, unroll, explain)
 
     def _fingerprint(self, X, y, nets, device, seed):
         """SHA-256 of everything that determines the expert trajectories."""
@@ -545,7 +547,6 @@ class TrajectoryMatching(BaseMatching):
         expert_seed = int(rng.integers(2**31 - 1))
         n_classes = len(budget)
         n_synthetic = int(budget.sum())
-        self._check_memory(X, nets, n_synthetic, device)
         trajectories = self._expert_trajectories(X, y, nets, device, expert_seed)
 
         for net in nets:

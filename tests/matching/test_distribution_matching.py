@@ -331,9 +331,9 @@ def test_a_batch_too_large_for_memory_is_refused_before_allocating(
     three_class_table, monkeypatch
 ):
     X, y = three_class_table
-    from sklearn_dc.matching import _base
+    from sklearn_dc.matching import _memory
 
-    monkeypatch.setattr(_base, "free_memory_bytes", lambda device: 4 * 2**20)
+    monkeypatch.setattr(_memory, "free_memory_bytes", lambda device: 4 * 2**20)
     condenser = DistributionMatching(n_per_class=2, n_iter=1, batch_real=100_000)
     with pytest.raises(
         ValueError, match=r"only 0.00391 GiB are free: batch_real <= \d+ fits"

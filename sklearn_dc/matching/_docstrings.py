@@ -1,0 +1,81 @@
+"""Docstring fragments shared by the matching condensers."""
+
+_matching_parameters_docstring = """\
+net : str, module, skorch NeuralNet or list, default="auto"
+        The network whose embeddings are matched; its weights are drawn anew
+        in place at every iteration. ``"auto"`` takes ``"mlp"`` for tables,
+        ``"tcn"`` for time series and ``"convnet"`` for images; other names
+        are in ``sklearn_dc.nn.NETWORKS`` (``"gru"``, ``"lstm"``,
+        ``"transformer"``). A module class is called with ``n_features``
+        (tables) or ``n_channels`` and with ``n_classes``, and must define
+        ``embed(x)``. A skorch ``NeuralNet`` lends its ``module`` and
+        ``module__*`` parameters (so ``condenser__net__module__width`` can be
+        grid-searched) and, with ``device="auto"``, its device. A list gives
+        several networks, one drawn at random per iteration (the reference
+        paper draws from a TCN, an LSTM and a transformer).
+
+    n_iter : int, default={n_iter}
+        Number of optimisation steps of the synthetic records.
+
+    lr : float, default={lr}
+        Learning rate of the Adam optimiser that moves the synthetic records
+        (in units of the features, so scale the features first).
+
+    batch_real : int, default={batch_real}
+        Real records drawn (with replacement) per class at each iteration.
+
+    init : {{"real", "noise", "kmeans"}}, default="real"
+        Starting point of the synthetic records: random real records of the
+        class, Gaussian noise with the features' mean and standard deviation,
+        or the class's k-means centres.
+
+    bounds : "data" or None, default=None
+        ``"data"`` keeps the synthetic records within what the training data
+        allow, by a projection after each step: every value stays within the
+        range its feature (each element of a record: a column of a table, a
+        channel at a time point of a series) takes in the data, and a
+        time-series channel whose shape over time is the same in every record
+        up to an offset (a static variable such as age, or a clock such as
+        hours since admission) keeps that shape. Without it the optimisation
+        can create variation that no real record has, and learners split on
+        those artefacts. ``None`` (the default) leaves the records
+        unconstrained: on tables, clipping piles values up at the range ends
+        and hurt gradient boosting in our benchmarks (``docs/``).
+
+    device : str, default="cpu"
+        Torch device for the optimisation: ``"cpu"``, ``"cuda"`` (or
+        ``"cuda:N"``), or ``"auto"``: the device of a skorch ``net`` if one is
+        given, else CUDA when available.""".rstrip()
+
+_warm_start_docstring = """warm_start : bool, default=False
+        When True and the condenser was fitted before with the same classes,
+        budgets and record shape, start from the synthetic records that fit
+        returned (not from ``init``) and optimise them for ``n_iter`` more
+        iterations; ``loss_history_`` and ``n_iter_`` then continue the
+        previous ones. Otherwise, and by default, every fit starts afresh.
+        For long runs: fit with a small ``n_iter``, check the result, and
+        continue.""".rstrip()
+
+_matching_attributes_docstring = """loss_history_ : ndarray of shape (`n_iter_`,)
+        Matching loss at each iteration.
+
+    n_iter_ : int
+        Number of iterations run: ``n_iter``, or fewer when the run was
+        interrupted. Ctrl-C (SIGINT) during ``fit_resample`` stops at the end
+        of the current iteration with a warning and returns the synthetic
+        records as they are; a second Ctrl-C stops at once.""".rstrip()
+
+_checkpoint_docstring = """checkpoint : str or path-like, default=None
+        File that keeps a long run safe. Every ``checkpoint_every``
+        iterations, and when the run ends or is interrupted, the synthetic
+        records, the optimiser's state, the loss history and the random
+        generators' states are written to it (atomically: a crash never
+        leaves half a file). A fit that finds the file, written by a fit of
+        the same data, budget and parameters (``n_iter``, ``verbose`` and
+        the checkpoint settings may differ), resumes where it stopped and
+        returns what an uninterrupted fit of ``n_iter`` iterations would
+        (bit for bit on a CPU). A file from other data or settings is an
+        error, never silently overwritten.
+
+    checkpoint_every : int, default=100
+        Iterations between two writes of ``checkpoint``.""".rstrip()
