@@ -113,7 +113,7 @@ class BaseMatching(BaseCondenser):
 
         hooks = [show] if key is None else [show, save]
         with progress:
-            n_done = optimise(
+            n_done, interrupted = optimise(
                 synthetic,
                 optimizer,
                 loss_fn,
@@ -123,7 +123,10 @@ class BaseMatching(BaseCondenser):
                 hooks=hooks,
                 name=type(self).__name__,
             )
-        if key is not None and n_done % self.checkpoint_every != 0:
+        # After Ctrl-C the iteration in progress has moved the random
+        # generators: the file keeps the last complete checkpoint, from which
+        # a resume still returns what an uninterrupted fit would.
+        if key is not None and not interrupted and n_done % self.checkpoint_every:
             save_checkpoint(path, _run_state(run, key, n_done))
         history = losses[:n_done].cpu().numpy().astype(np.float64)
         self.loss_history_ = (

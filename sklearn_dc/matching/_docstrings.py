@@ -61,20 +61,21 @@ _matching_attributes_docstring = """loss_history_ : ndarray of shape (`n_iter_`,
 
     n_iter_ : int
         Number of iterations run: ``n_iter``, or fewer when the run was
-        interrupted. Ctrl-C (SIGINT) during ``fit_resample`` stops at the end
-        of the current iteration with a warning and returns the synthetic
-        records as they are; a second Ctrl-C stops at once.""".rstrip()
+        interrupted. Ctrl-C during ``fit_resample`` stops the run with a
+        warning: the iteration in progress is dropped and the synthetic
+        records are returned as they are.""".rstrip()
 
 _checkpoint_docstring = """checkpoint : str or path-like, default=None
         File that keeps a long run safe. Every ``checkpoint_every``
-        iterations, and when the run ends or is interrupted, the synthetic
-        records, the optimiser's state, the loss history and the random
-        generators' states are written to it (atomically: a crash never
-        leaves half a file). A fit that finds the file, written by a fit of
-        the same data, budget and parameters (``n_iter``, ``verbose`` and
-        the checkpoint settings may differ), resumes where it stopped and
-        returns what an uninterrupted fit of ``n_iter`` iterations would
-        (bit for bit on a CPU). A file from other data or settings is an
+        iterations, and when the run ends, the synthetic records, the
+        optimiser's state, the loss history and the random generators'
+        states are written to it (atomically: a crash never leaves half a
+        file; after Ctrl-C it keeps the last of them). A fit that finds the
+        file, written by a fit of the same data, budget and parameters
+        (``n_iter``, ``verbose`` and the checkpoint settings may differ),
+        resumes where it stopped and returns what an uninterrupted fit of
+        ``n_iter`` iterations would (bit for bit on a CPU). A file from
+        other data or settings is an
         error, never silently overwritten.
 
     checkpoint_every : int, default=100
