@@ -18,10 +18,11 @@ from .._out_of_core import class_sample, column_mean_std, iter_blocks, take_rows
 from ..base import BaseCondenser, RealRecordsWarning
 from ..coreset._kmeans_centroids import kmeans_centres
 from ..nn import NETWORKS, resolve_nets
-from ._checkpoint import _resume, _run_state, fingerprint, save_checkpoint
+from ._checkpoint import Run, fingerprint, save_checkpoint
 from ._device import resolve_device
 from ._loop import optimise
 from ._memory import check_batch_memory
+from ._objective import Objective
 from ._projection import _data_projection
 
 
@@ -29,9 +30,10 @@ class BaseMatching(BaseCondenser):
     """Base class for condensers that learn synthetic records.
 
     The synthetic records start from ``init`` and are moved by Adam to minimise
-    a matching loss built by the subclass's ``_make_loss``. This class owns
-    initialisation, devices, seeding, the optimisation loop, the progress bar
-    and ``loss_history_``.
+    the loss of the objective built by the subclass's ``_objective`` (see
+    ``_objective.py``), in the loop of ``_loop.py``. This class owns the
+    shared parameters, validation, initialisation, devices, seeding, the
+    progress bar, checkpoints, warm start and the fitted attributes.
 
     Warning: This class should not be used directly. Use the derived classes
     instead.
@@ -66,9 +68,7 @@ class BaseMatching(BaseCondenser):
         nets = [net.to(device) for net in nets]
         self._check_memory(X, nets, budget, device)
 
-        loss_fn = self._make_loss(X, y, budget, nets, device, generator, rng)
-        # A subclass may learn more tensors (e.g. soft labels) with the records.
-        loss_fn, extra = loss_fn if isinstance(loss_fn, tuple) else (loss_fn, [])
+        objective = self._objective(X, y, budget, nets, device, generator, rng)
         previous = self._warm_start_state(X, budget)
         start = previous[0] if previous else self._initial_records(X, y, budget, rng)
         synthetic = torch.tensor(
@@ -77,23 +77,14 @@ class BaseMatching(BaseCondenser):
             device=device,
             requires_grad=True,
         )
-        optimizer = torch.optim.Adam([synthetic, *extra], lr=self.lr)
+        optimizer = torch.optim.Adam([synthetic, *objective.parameters], lr=self.lr)
         project = self._make_projection(X, device)
         # Losses stay on the device: reading them each step would force a sync.
         losses = torch.empty(self.n_iter, device=device)
-        run = {
-            "synthetic": synthetic,
-            "extra": extra,
-            "optimizer": optimizer,
-            "losses": losses,
-            "generator": generator,
-            "rng": rng,
-            "nets": nets,
-            "loss_state": getattr(loss_fn, "state", {}),
-        }
-        path = getattr(self, "checkpoint", None)
+        run = Run(synthetic, optimizer, losses, generator, rng, nets, objective)
+        path = self._checkpoint_path()
         key = None if path is None else fingerprint(self, X, y, budget, start)
-        first = 0 if key is None else _resume(path, key, self.n_iter, run)
+        first = 0 if key is None else run.resume(path, key, self.n_iter)
         progress = tqdm(
             total=self.n_iter,
             initial=first,
@@ -109,44 +100,47 @@ class BaseMatching(BaseCondenser):
 
         def save(n_done, loss):
             if n_done % self.checkpoint_every == 0:
-                save_checkpoint(path, _run_state(run, key, n_done))
+                save_checkpoint(path, run.state(key, n_done))
 
-        hooks = [show] if key is None else [show, save]
         with progress:
             n_done, interrupted = optimise(
                 synthetic,
                 optimizer,
-                loss_fn,
+                objective,
                 losses,
                 first=first,
                 project=project,
-                hooks=hooks,
+                hooks=[show] if key is None else [show, save],
                 name=type(self).__name__,
             )
         # After Ctrl-C the iteration in progress has moved the random
         # generators: the file keeps the last complete checkpoint, from which
         # a resume still returns what an uninterrupted fit would.
         if key is not None and not interrupted and n_done % self.checkpoint_every:
-            save_checkpoint(path, _run_state(run, key, n_done))
+            save_checkpoint(path, run.state(key, n_done))
         history = losses[:n_done].cpu().numpy().astype(np.float64)
         self.loss_history_ = (
             np.concatenate([previous[1], history]) if previous else history
         )
         self.n_iter_ = len(self.loss_history_)
+        for name, value in objective.results().items():
+            setattr(self, name, value)
         X_res = synthetic.detach().cpu().numpy()
         self._previous_fit = (X_res, budget.copy(), self.loss_history_)
         return X_res, np.repeat(np.arange(len(budget)), budget)
 
+    def _checkpoint_path(self):
+        """The ``checkpoint`` file of this fit, or None."""
+        return self.checkpoint
+
     def _continues_previous_fit(self) -> bool:
         """Whether this fit would continue a previous one (``warm_start``)."""
-        return bool(getattr(self, "warm_start", False)) and hasattr(
-            self, "_previous_fit"
-        )
+        return self.warm_start and hasattr(self, "_previous_fit")
 
     def _warm_start_state(self, X, budget):
         """``(records, loss_history)`` of the previous fit to continue, or None."""
         previous = getattr(self, "_previous_fit", None)
-        if not getattr(self, "warm_start", False) or previous is None:
+        if not self.warm_start or previous is None:
             return None
         records, previous_budget, history = previous
         if records.shape[1:] != X.shape[1:] or not np.array_equal(
@@ -200,22 +194,16 @@ class BaseMatching(BaseCondenser):
         return np.concatenate(parts)
 
     @abstractmethod
-    def _make_loss(self, X, y, budget, nets, device, generator, rng):
-        """Return ``loss_fn(synthetic) -> scalar tensor`` for this method.
+    def _objective(self, X, y, budget, nets, device, generator, rng) -> Objective:
+        """The :class:`~._objective.Objective` of this method for one fit.
 
         ``X`` and ``y`` are the validated training data (``y`` encoded
         ``0..n_classes-1``), ``budget`` the records per class (the synthetic
         rows are grouped by class in that order), ``nets`` the matching
         networks (on ``device``). Random draws on the device use
-        ``generator``, draws on the host ``rng``.
-
-        It may instead return ``(loss_fn, tensors)``: the leaf tensors (with
-        ``requires_grad=True``, e.g. learned soft labels) are optimised by the
-        same Adam optimiser as the synthetic records. A method whose
-        iterations carry state from one to the next (beyond the networks'
-        weights and the random generators) keeps it in a dict of tensors,
-        numbers and lists set as ``loss_fn.state``, which checkpoints save and
-        restore.
+        ``generator``, draws on the host ``rng``. Nothing is set on the
+        estimator here: fitted attributes come from the objective's
+        ``results()`` after the loop.
         """
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from .._out_of_core import iter_blocks
+from ._objective import Objective
 
 _FORMAT = 1
 
@@ -77,40 +79,52 @@ def save_checkpoint(path, state: dict) -> None:
     os.replace(partial, path)
 
 
-def _run_state(run, key, n_done):
-    """What a checkpoint keeps of a run after ``n_done`` iterations (on the CPU)."""
-    return {
-        "fingerprint": key,
-        "step": n_done,
-        "synthetic": run["synthetic"].detach().cpu(),
-        "extra": [tensor.detach().cpu() for tensor in run["extra"]],
-        "optimizer": run["optimizer"].state_dict(),
-        "losses": run["losses"][:n_done].cpu(),
-        "generator": run["generator"].get_state(),
-        "rng": run["rng"].bit_generator.state,
-        "nets": [net.state_dict() for net in run["nets"]],
-        "loss_state": _to_device(run["loss_state"], "cpu"),
-    }
+@dataclass
+class Run:
+    """The objects of a run whose state a checkpoint keeps."""
 
+    synthetic: torch.Tensor
+    optimizer: torch.optim.Optimizer
+    losses: torch.Tensor
+    generator: torch.Generator
+    rng: np.random.Generator
+    nets: list
+    objective: Objective
 
-def _resume(path, key, n_iter, run):
-    """Load the checkpoint at ``path`` into ``run``; the iterations it holds (or 0)."""
-    saved = load_checkpoint(path, key, n_iter)
-    if saved is None:
-        return 0
-    device = run["synthetic"].device
-    with torch.no_grad():
-        run["synthetic"].copy_(saved["synthetic"])
-        for tensor, value in zip(run["extra"], saved["extra"], strict=True):
-            tensor.copy_(value)
-        run["losses"][: saved["step"]] = saved["losses"].to(device)
-    run["optimizer"].load_state_dict(saved["optimizer"])
-    run["generator"].set_state(saved["generator"])
-    run["rng"].bit_generator.state = saved["rng"]
-    for net, weights in zip(run["nets"], saved["nets"], strict=True):
-        net.load_state_dict(weights)
-    run["loss_state"].update(_to_device(saved["loss_state"], device))
-    return saved["step"]
+    def state(self, key, n_done) -> dict:
+        """What a checkpoint keeps after ``n_done`` iterations (on the CPU)."""
+        return {
+            "fingerprint": key,
+            "step": n_done,
+            "synthetic": self.synthetic.detach().cpu(),
+            "extra": [tensor.detach().cpu() for tensor in self.objective.parameters],
+            "optimizer": self.optimizer.state_dict(),
+            "losses": self.losses[:n_done].cpu(),
+            "generator": self.generator.get_state(),
+            "rng": self.rng.bit_generator.state,
+            "nets": [net.state_dict() for net in self.nets],
+            "loss_state": _to_device(self.objective.state_dict(), "cpu"),
+        }
+
+    def resume(self, path, key, n_iter) -> int:
+        """Load the checkpoint at ``path``; the iterations it holds (or 0)."""
+        saved = load_checkpoint(path, key, n_iter)
+        if saved is None:
+            return 0
+        device = self.synthetic.device
+        parameters = self.objective.parameters
+        with torch.no_grad():
+            self.synthetic.copy_(saved["synthetic"])
+            for tensor, value in zip(parameters, saved["extra"], strict=True):
+                tensor.copy_(value)
+            self.losses[: saved["step"]] = saved["losses"].to(device)
+        self.optimizer.load_state_dict(saved["optimizer"])
+        self.generator.set_state(saved["generator"])
+        self.rng.bit_generator.state = saved["rng"]
+        for net, weights in zip(self.nets, saved["nets"], strict=True):
+            net.load_state_dict(weights)
+        self.objective.load_state_dict(_to_device(saved["loss_state"], device))
+        return saved["step"]
 
 
 def _to_device(value, device):

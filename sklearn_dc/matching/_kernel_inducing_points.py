@@ -21,6 +21,8 @@ from ._docstrings import (
     _matching_parameters_docstring,
     _warm_start_docstring,
 )
+from ._nets import pick
+from ._objective import Objective
 
 # Prior variances of the infinite-width ReLU network behind kernel="ntk" and
 # kernel="nngp": every weight has variance WEIGHT_VARIANCE / fan_in (He
@@ -299,17 +301,10 @@ class KernelInducingPoints(BaseMatching):
         self.checkpoint_every = checkpoint_every
 
     def _fit_resample(self, X, y):
-        try:
-            X_res, y_res = super()._fit_resample(X, y)
-            labels = self.__dict__.get("_learned_labels")
-        finally:
-            self.__dict__.pop("_learned_labels", None)
-        if labels is not None:
-            soft = labels.detach().cpu().numpy().astype(np.float64)
-            self.soft_labels_ = soft + 1.0 / len(self.classes_)
-        elif hasattr(self, "soft_labels_"):
+        # A fit without learn_labels leaves no soft labels of an earlier fit.
+        if hasattr(self, "soft_labels_"):
             del self.soft_labels_
-        return X_res, y_res
+        return super()._fit_resample(X, y)
 
     def _resolve_nets(self, X, n_classes):
         # Only the random-feature kernel embeds records with a network.
@@ -324,7 +319,7 @@ class KernelInducingPoints(BaseMatching):
                 "flattened.)"
             ) from exc
 
-    def _make_loss(self, X, y, budget, nets, device, generator, rng):
+    def _objective(self, X, y, budget, nets, device, generator, rng):
         n_classes = len(budget)
         n_synthetic = int(budget.sum())
         n_batch = self.batch_real * n_classes
@@ -342,59 +337,10 @@ class KernelInducingPoints(BaseMatching):
             )
         for net in nets:
             net.requires_grad_(False)
-
         kernel = self._closed_form_kernel(X)
-        # Closed-form kernels read the records flattened, in float64.
-        real = ClassBatches(
-            X,
-            y,
-            n_classes,
-            device,
-            dtype=torch.float32 if kernel is None else torch.float64,
-            draw_dtype=torch.float64,
-            flatten=kernel is not None,
+        return _KernelRidgeError(
+            X, y, budget, nets, device, generator, rng, kernel, self
         )
-
-        def targets(classes):
-            onehot = np.eye(n_classes)[classes] - 1.0 / n_classes
-            return torch.as_tensor(onehot, dtype=torch.float64, device=device)
-
-        # The batch holds batch_real records of each class in class order.
-        real_targets = targets(np.repeat(np.arange(n_classes), self.batch_real))
-        labels = targets(np.repeat(np.arange(n_classes), budget))
-        if self.learn_labels:
-            labels = labels.float().requires_grad_(True)
-            self._learned_labels = labels
-        eye = torch.eye(n_synthetic, dtype=torch.float64, device=device)
-
-        def loss_fn(synthetic):
-            batch = real.draw(self.batch_real, generator)
-            if kernel is None:
-                net = nets[rng.integers(len(nets))] if len(nets) > 1 else nets[0]
-                redraw_weights(net, generator)
-                with torch.no_grad():
-                    features_real = net.embed(batch).flatten(1).double()
-                features = net.embed(synthetic).flatten(1).double()
-                width = features.shape[1]
-                k_ss = features @ features.T / width
-                k_ts = features_real @ features.T / width
-            else:
-                flat_synthetic = synthetic.reshape(n_synthetic, -1).double()
-                both = kernel(torch.cat([batch, flat_synthetic]), flat_synthetic)
-                k_ts, k_ss = both[:n_batch], both[n_batch:]
-            ridge = self.reg * torch.trace(k_ss) / n_synthetic
-            try:
-                alpha = torch.linalg.solve(k_ss + ridge * eye, labels.double())
-            except torch.linalg.LinAlgError as exc:
-                raise ValueError(
-                    f"The synthetic kernel matrix is singular ({exc}); use a larger "
-                    "reg."
-                ) from exc
-            return ((k_ts @ alpha - real_targets) ** 2).mean()
-
-        if self.learn_labels:
-            return loss_fn, [labels]
-        return loss_fn
 
     def _check_memory(self, X, nets, budget, device):
         # Closed-form kernels use no network; their kernel matrices are
@@ -416,3 +362,70 @@ class KernelInducingPoints(BaseMatching):
                 gamma = float(self.gamma)
             return lambda X1, X2: rbf_kernel(X1, X2, gamma)
         return None
+
+
+class _KernelRidgeError(Objective):
+    """Error on a real batch of kernel ridge regression fitted on the records.
+
+    With ``learn_labels``, the synthetic records' (centred) labels are a
+    learned parameter, handed back as ``soft_labels_``.
+    """
+
+    def __init__(self, X, y, budget, nets, device, generator, rng, kernel, condenser):
+        self.nets, self.generator, self.rng, self.kernel = nets, generator, rng, kernel
+        self.batch_real, self.reg = condenser.batch_real, condenser.reg
+        self.n_classes = n_classes = len(budget)
+        self.n_synthetic = int(budget.sum())
+        self.n_batch = self.batch_real * n_classes
+        # Closed-form kernels read the records flattened, in float64.
+        self.real = ClassBatches(
+            X,
+            y,
+            n_classes,
+            device,
+            dtype=torch.float32 if kernel is None else torch.float64,
+            draw_dtype=torch.float64,
+            flatten=kernel is not None,
+        )
+
+        def targets(classes):
+            onehot = np.eye(n_classes)[classes] - 1.0 / n_classes
+            return torch.as_tensor(onehot, dtype=torch.float64, device=device)
+
+        # The batch holds batch_real records of each class in class order.
+        self.real_targets = targets(np.repeat(np.arange(n_classes), self.batch_real))
+        self.labels = targets(np.repeat(np.arange(n_classes), budget))
+        if condenser.learn_labels:
+            self.labels = self.labels.float().requires_grad_(True)
+            self.parameters = (self.labels,)
+        self.eye = torch.eye(self.n_synthetic, dtype=torch.float64, device=device)
+
+    def results(self):
+        if not self.parameters:
+            return {}
+        soft = self.labels.detach().cpu().numpy().astype(np.float64)
+        return {"soft_labels_": soft + 1.0 / self.n_classes}
+
+    def loss(self, synthetic):
+        batch = self.real.draw(self.batch_real, self.generator)
+        if self.kernel is None:
+            net = self.nets[pick(self.nets, self.rng)]
+            redraw_weights(net, self.generator)
+            with torch.no_grad():
+                features_real = net.embed(batch).flatten(1).double()
+            features = net.embed(synthetic).flatten(1).double()
+            width = features.shape[1]
+            k_ss = features @ features.T / width
+            k_ts = features_real @ features.T / width
+        else:
+            flat_synthetic = synthetic.reshape(self.n_synthetic, -1).double()
+            both = self.kernel(torch.cat([batch, flat_synthetic]), flat_synthetic)
+            k_ts, k_ss = both[: self.n_batch], both[self.n_batch :]
+        ridge = self.reg * torch.trace(k_ss) / self.n_synthetic
+        try:
+            alpha = torch.linalg.solve(k_ss + ridge * self.eye, self.labels.double())
+        except torch.linalg.LinAlgError as exc:
+            raise ValueError(
+                f"The synthetic kernel matrix is singular ({exc}); use a larger reg."
+            ) from exc
+        return ((k_ts @ alpha - self.real_targets) ** 2).mean()

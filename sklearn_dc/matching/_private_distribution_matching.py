@@ -28,7 +28,8 @@ from ..privacy._accounting import (
 )
 from ._base import BaseMatching
 from ._docstrings import _matching_attributes_docstring, _matching_parameters_docstring
-from ._nets import refuse_batch_norm
+from ._nets import pick, refuse_batch_norm
+from ._objective import Objective
 
 # The shared matching parameters, by name, with this class's defaults; the
 # ones whose meaning changes under differential privacy are written below.
@@ -427,45 +428,10 @@ class PrivateDistributionMatching(BaseMatching):
             _check_public(self.init, X.shape[1:])
         if isinstance(self.bounds, tuple):
             _check_bounds(self.bounds, X.shape[1:])
-        if self.n_samples is None:
-            # The data's size sets the sample rate, so it is public: only data
-            # sets of that size are neighbours.
-            n_public, relation = len(X), REPLACE_ONE
-        elif len(X) > self.n_samples:
-            raise ValueError(
-                f"The data have {len(X)} records, more than the public "
-                f"n_samples={self.n_samples}. n_samples is a public upper bound "
-                "on the number of records (it sets the sample rate); give the "
-                "right one, or n_samples=None to take the data's size as public "
-                "(the guarantee is then for replacing one record)."
-            )
-        else:
-            n_public, relation = self.n_samples, ADD_REMOVE
-        sample_rate = min(1.0, self.batch_real * len(self.classes_) / n_public)
-        epsilon, delta = add_remove_budget(self.epsilon, self.delta, relation)
-        noise_multiplier = (
-            self._noise_multiplier(epsilon, delta, sample_rate)
-            if self.n_iter > 0
-            else 0.0  # nothing is released
-        )
-        self._mechanism = {
-            "sample_rate": sample_rate,
-            "noise_multiplier": noise_multiplier,
-            "steps": 0,
-        }
-        try:
-            X_res, y_res = super()._fit_resample(X, y)
-            steps = self._mechanism["steps"]
-        finally:
-            del self._mechanism
-        # Recomputed from the releases actually made (fewer when interrupted).
-        spent = spent_epsilon(noise_multiplier, sample_rate, steps, delta)
-        self.epsilon_ = guarantee_under(spent, delta, relation)[0]
-        self.delta_ = float(self.delta)
-        self.neighbouring_ = relation
-        self.noise_multiplier_ = noise_multiplier
-        self.sample_rate_ = sample_rate
-        return X_res, y_res
+        return super()._fit_resample(X, y)
+
+    def _checkpoint_path(self):
+        return None  # a run's state holds private releases: never written
 
     def _warm_start_state(self, X, budget):
         if getattr(self, "warm_start", False):
@@ -494,8 +460,7 @@ class PrivateDistributionMatching(BaseMatching):
                 f"(opacus: {exc})"
             ) from exc
 
-    def _make_loss(self, X, y, budget, nets, device, generator, rng):
-        n_classes = len(budget)
+    def _objective(self, X, y, budget, nets, device, generator, rng):
         refuse_batch_norm(
             self,
             nets,
@@ -504,66 +469,36 @@ class PrivateDistributionMatching(BaseMatching):
         )
         for net in nets:
             net.requires_grad_(False)
-
-        mechanism = self._mechanism
-        n_samples = len(X)
-        sample_rate = mechanism["sample_rate"]
-        clip_norm = float(self.clip_norm)
-        noise_std = mechanism["noise_multiplier"] * math.sqrt(2.0) * clip_norm
-        # The sampling mask and the noise are secret: seeded from the
-        # operating system, never from random_state, which an attacker may
-        # know. random_state seeds only the data-independent draws (networks,
-        # starting records).
-        secret = secret_torch_generator(device)
-
-        if is_out_of_core(X):
-
-            def real_rows(rows):
-                records = take_rows(X, rows.cpu().numpy())
-                return torch.as_tensor(records, dtype=torch.float32, device=device)
-
-        else:
-            real_rows = torch.tensor(X, dtype=torch.float32, device=device).__getitem__
-        labels = torch.as_tensor(y, device=device)
-        synthetic_labels = torch.as_tensor(
-            np.repeat(np.arange(n_classes), budget), device=device
-        )
-        budget_t = torch.as_tensor(budget, dtype=torch.float32, device=device)
-
-        def loss_fn(synthetic):
-            net = nets[rng.integers(len(nets))] if len(nets) > 1 else nets[0]
-            redraw_weights(net, generator)
-            # The synthetic records' embeddings are clipped like the real ones,
-            # so that like is compared with like.
-            embedded = net.embed(synthetic)
-            synthetic_sums = _clipped_class_sums(
-                embedded, synthetic_labels, n_classes, clip_norm
+        if self.n_samples is None:
+            # The data's size sets the sample rate, so it is public: only data
+            # sets of that size are neighbours.
+            n_public, relation = len(X), REPLACE_ONE
+        elif len(X) > self.n_samples:
+            raise ValueError(
+                f"The data have {len(X)} records, more than the public "
+                f"n_samples={self.n_samples}. n_samples is a public upper bound "
+                "on the number of records (it sets the sample rate); give the "
+                "right one, or n_samples=None to take the data's size as public "
+                "(the guarantee is then for replacing one record)."
             )
-            synthetic_mean = synthetic_sums[:, :-1] / budget_t[:, None]
-            # Poisson sampling over the whole training set, as the accountant
-            # assumes.
-            draws = torch.rand(n_samples, generator=secret, device=device)
-            sampled = torch.nonzero(draws < sample_rate).squeeze(1)
-            with torch.no_grad():
-                if len(sampled):
-                    embedded_real = net.embed(real_rows(sampled))
-                else:
-                    embedded_real = embedded.new_zeros((0, embedded.shape[1]))
-                sums = _noisy_class_sums(
-                    embedded_real,
-                    labels[sampled],
-                    n_classes,
-                    clip_norm,
-                    noise_std,
-                    secret,
-                )
-                mechanism["steps"] += 1
-                # Post-processing of the release: noisy sum over noisy count.
-                counts = (sums[:, -1:] / clip_norm).clamp_min(1.0)
-                real_mean = sums[:, :-1] / counts
-            return ((real_mean - synthetic_mean) ** 2).sum()
-
-        return loss_fn
+        else:
+            n_public, relation = self.n_samples, ADD_REMOVE
+        sample_rate = min(1.0, self.batch_real * len(self.classes_) / n_public)
+        epsilon, delta = add_remove_budget(self.epsilon, self.delta, relation)
+        noise_multiplier = (
+            self._noise_multiplier(epsilon, delta, sample_rate)
+            if self.n_iter > 0
+            else 0.0  # nothing is released
+        )
+        mechanism = _Mechanism(
+            sample_rate,
+            noise_multiplier,
+            float(self.clip_norm),
+            relation,
+            delta,
+            float(self.delta),
+        )
+        return _PrivateMeans(X, y, budget, nets, device, generator, rng, mechanism)
 
     def _initial_records(self, X, y, budget, rng):
         shape = X.shape[1:]
@@ -649,3 +584,103 @@ def _check_bounds(bounds, shape):
     if not (low <= high).all():
         raise ValueError("bounds=(low, high) needs low <= high everywhere.")
     return low, high
+
+
+class _Mechanism:
+    """The sampled Gaussian mechanism of one fit, and the releases it made.
+
+    ``delta`` is the add/remove delta the noise is calibrated to (for
+    ``relation``, see ``add_remove_budget``), ``target_delta`` the delta
+    asked for, which the guarantee reports. The sampling mask and the noise
+    are secret: drawn from a generator seeded by the operating system, never
+    from ``random_state``, which an attacker may know.
+    """
+
+    def __init__(
+        self, sample_rate, noise_multiplier, clip_norm, relation, delta, target_delta
+    ):
+        self.sample_rate, self.noise_multiplier = sample_rate, noise_multiplier
+        self.clip_norm, self.relation, self.delta = clip_norm, relation, delta
+        self.target_delta = target_delta
+        self.noise_std = noise_multiplier * math.sqrt(2.0) * clip_norm
+        self.steps = 0
+
+    def release(self, embedded, labels, n_classes, secret):
+        """Noisy clipped class sums of the records; one step of the accountant."""
+        sums = _noisy_class_sums(
+            embedded, labels, n_classes, self.clip_norm, self.noise_std, secret
+        )
+        self.steps += 1
+        return sums
+
+    def guarantee(self):
+        """The fitted attributes of the guarantee, from the releases made."""
+        # Recomputed from the releases actually made (fewer when interrupted).
+        spent = spent_epsilon(
+            self.noise_multiplier, self.sample_rate, self.steps, self.delta
+        )
+        return {
+            "epsilon_": guarantee_under(spent, self.delta, self.relation)[0],
+            "delta_": self.target_delta,
+            "neighbouring_": self.relation,
+            "noise_multiplier_": self.noise_multiplier,
+            "sample_rate_": self.sample_rate,
+        }
+
+
+class _PrivateMeans(Objective):
+    """DM's loss against class means released by the Gaussian mechanism."""
+
+    def __init__(self, X, y, budget, nets, device, generator, rng, mechanism):
+        self.nets, self.generator, self.rng = nets, generator, rng
+        self.mechanism = mechanism
+        self.n_classes = n_classes = len(budget)
+        self.n_samples = len(X)
+        self.device = device
+        self.secret = secret_torch_generator(device)
+        if is_out_of_core(X):
+
+            def real_rows(rows):
+                records = take_rows(X, rows.cpu().numpy())
+                return torch.as_tensor(records, dtype=torch.float32, device=device)
+
+            self.real_rows = real_rows
+        else:
+            records = torch.tensor(X, dtype=torch.float32, device=device)
+            self.real_rows = records.__getitem__
+        self.labels = torch.as_tensor(y, device=device)
+        self.synthetic_labels = torch.as_tensor(
+            np.repeat(np.arange(n_classes), budget), device=device
+        )
+        self.budget = torch.as_tensor(budget, dtype=torch.float32, device=device)
+
+    def results(self):
+        return self.mechanism.guarantee()
+
+    def loss(self, synthetic):
+        mechanism, clip_norm = self.mechanism, self.mechanism.clip_norm
+        net = self.nets[pick(self.nets, self.rng)]
+        redraw_weights(net, self.generator)
+        # The synthetic records' embeddings are clipped like the real ones,
+        # so that like is compared with like.
+        embedded = net.embed(synthetic)
+        synthetic_sums = _clipped_class_sums(
+            embedded, self.synthetic_labels, self.n_classes, clip_norm
+        )
+        synthetic_mean = synthetic_sums[:, :-1] / self.budget[:, None]
+        # Poisson sampling over the whole training set, as the accountant
+        # assumes.
+        draws = torch.rand(self.n_samples, generator=self.secret, device=self.device)
+        sampled = torch.nonzero(draws < mechanism.sample_rate).squeeze(1)
+        with torch.no_grad():
+            if len(sampled):
+                embedded_real = net.embed(self.real_rows(sampled))
+            else:
+                embedded_real = embedded.new_zeros((0, embedded.shape[1]))
+            sums = mechanism.release(
+                embedded_real, self.labels[sampled], self.n_classes, self.secret
+            )
+            # Post-processing of the release: noisy sum over noisy count.
+            counts = (sums[:, -1:] / clip_norm).clamp_min(1.0)
+            real_mean = sums[:, :-1] / counts
+        return ((real_mean - synthetic_mean) ** 2).sum()

@@ -35,6 +35,7 @@ from ._docstrings import (
 )
 from ._memory import GIB, activations_per_record, check_free_memory
 from ._nets import refuse_batch_norm
+from ._objective import Objective
 
 # Bump when the format of the cached trajectory files changes.
 _CACHE_VERSION = 1
@@ -413,15 +414,7 @@ class TrajectoryMatching(BaseMatching):
                 "expert trajectories. Lower max_start_epoch or expert_epochs_ahead, "
                 "or raise expert_epochs."
             )
-        try:
-            X_res, y_res = super()._fit_resample(X, y)
-            log_lr = self.__dict__.get("_log_syn_lr")
-            self.experts_from_cache_ = self.__dict__.get("_from_cache", False)
-        finally:
-            self.__dict__.pop("_log_syn_lr", None)
-            self.__dict__.pop("_from_cache", None)
-        self.syn_lr_ = float(log_lr.detach().exp().cpu())
-        return X_res, y_res
+        return super()._fit_resample(X, y)
 
     def _resolve_nets(self, X, n_classes):
         nets, devices = super()._resolve_nets(X, n_classes)
@@ -503,7 +496,7 @@ class TrajectoryMatching(BaseMatching):
         return digest.hexdigest()
 
     def _expert_trajectories(self, X, y, nets, device, seed):
-        """The experts' trajectories: loaded from the cache, or trained."""
+        """The experts' trajectories, and whether they came from the cache."""
         path = None
         if self.expert_cache is not None:
             key = self._fingerprint(X, y, nets, device, seed)
@@ -514,8 +507,7 @@ class TrajectoryMatching(BaseMatching):
                 except (OSError, RuntimeError, EOFError, pickle.UnpicklingError):
                     stored = {}  # unreadable (e.g. truncated): train anew
                 if isinstance(stored, dict) and stored.get("fingerprint") == key:
-                    self._from_cache = True
-                    return stored["trajectories"]
+                    return stored["trajectories"], True
         seeds = np.random.default_rng(seed).integers(2**31 - 1, size=self.n_experts)
         X32 = X.astype(np.float32, copy=False)
         y64 = y.astype(np.int64, copy=False)
@@ -539,83 +531,115 @@ class TrajectoryMatching(BaseMatching):
             partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
             torch.save({"fingerprint": key, "trajectories": trajectories}, partial)
             os.replace(partial, path)  # atomic: a reader never sees half a file
-        return trajectories
+        return trajectories, False
 
-    def _make_loss(self, X, y, budget, nets, device, generator, rng):
+    def _objective(self, X, y, budget, nets, device, generator, rng):
         # The experts' seed is the first draw, so it depends on random_state
         # only (not on n_per_class): cached experts serve every budget.
         expert_seed = int(rng.integers(2**31 - 1))
-        n_classes = len(budget)
-        n_synthetic = int(budget.sum())
-        trajectories = self._expert_trajectories(X, y, nets, device, expert_seed)
-
+        trajectories, from_cache = self._expert_trajectories(
+            X, y, nets, device, expert_seed
+        )
         for net in nets:
             net.requires_grad_(False).eval()
-        layouts = [
+        return _StudentDistance(
+            trajectories, from_cache, budget, nets, device, generator, rng, self
+        )
+
+
+class _StudentDistance(Objective):
+    """Normalised distance from an unrolled student to the expert's later point.
+
+    The student's step size is learned (as its logarithm) and handed back as
+    ``syn_lr_``. Carried from one iteration to the next (and kept in
+    checkpoints): the synthetic records still to visit in this permutation.
+    """
+
+    def __init__(
+        self, trajectories, from_cache, budget, nets, device, generator, rng, tm
+    ):
+        self.trajectories, self.from_cache = trajectories, from_cache
+        self.nets, self.device, self.generator, self.rng = nets, device, generator, rng
+        self.n_experts, self.max_start_epoch = tm.n_experts, tm.max_start_epoch
+        self.syn_steps, self.ahead = tm.syn_steps, tm.expert_epochs_ahead
+        self.layouts = [
             [(name, p.shape, p.numel()) for name, p in net.named_parameters()]
             for net in nets
         ]
         # cuDNN cannot differentiate twice through recurrent layers.
-        no_cudnn = [
+        self.no_cudnn = [
             device.type == "cuda"
             and any(isinstance(m, nn.RNNBase) for m in n.modules())
             for n in nets
         ]
-        labels = torch.as_tensor(np.repeat(np.arange(n_classes), budget), device=device)
-        batch = n_synthetic if self.batch_syn is None else self.batch_syn
-        batch = min(batch, n_synthetic)
-        log_lr = torch.tensor(
-            math.log(self.syn_lr_init), device=device, requires_grad=True
+        n_classes = len(budget)
+        self.n_synthetic = n_synthetic = int(budget.sum())
+        self.labels = torch.as_tensor(
+            np.repeat(np.arange(n_classes), budget), device=device
         )
-        self._log_syn_lr = log_lr
-        ahead = self.expert_epochs_ahead
-        # The synthetic records still to visit in this permutation (carried
-        # from one iteration to the next, and kept in checkpoints).
-        state = {"order": []}
+        batch = n_synthetic if tm.batch_syn is None else tm.batch_syn
+        self.batch = min(batch, n_synthetic)
+        self.log_lr = torch.tensor(
+            math.log(tm.syn_lr_init), device=device, requires_grad=True
+        )
+        self.parameters = (self.log_lr,)
+        self.order = []
 
-        def next_batch():
-            if batch == n_synthetic:
-                return None
-            order = state["order"]
-            if len(order) < batch:
-                perm = torch.randperm(n_synthetic, generator=generator, device=device)
-                order.extend(perm.split(1))
-            rows = torch.cat(order[:batch])
-            del order[:batch]
-            return rows
+    def state_dict(self):
+        return {"order": self.order}
 
-        def loss_fn(synthetic):
-            k = int(rng.integers(self.n_experts))
-            t = int(rng.integers(self.max_start_epoch))
-            net, layout = nets[k % len(nets)], layouts[k % len(nets)]
-            start = trajectories[k][t].to(device)
-            target = trajectories[k][t + ahead].to(device)
-            step_size = log_lr.exp()
-            theta = start.clone().requires_grad_(True)
-            context = (
-                torch.backends.cudnn.flags(enabled=False)
-                if no_cudnn[k % len(nets)]
-                else nullcontext()
+    def load_state_dict(self, state):
+        self.order = list(state["order"])
+
+    def results(self):
+        return {
+            "syn_lr_": float(self.log_lr.detach().exp().cpu()),
+            "experts_from_cache_": self.from_cache,
+        }
+
+    def next_batch(self):
+        """Rows of the next synthetic batch, or None for all of them."""
+        if self.batch == self.n_synthetic:
+            return None
+        if len(self.order) < self.batch:
+            perm = torch.randperm(
+                self.n_synthetic, generator=self.generator, device=self.device
             )
-            with context:
-                for _ in range(self.syn_steps):
-                    rows = next_batch()
-                    inputs = synthetic if rows is None else synthetic[rows]
-                    targets = labels if rows is None else labels[rows]
-                    params = {
-                        name: part.view(shape)
-                        for (name, shape, _), part in zip(
-                            layout, theta.split([n for *_, n in layout]), strict=True
-                        )
-                    }
-                    logits = functional_call(net, params, (inputs,))
-                    ce = nn.functional.cross_entropy(logits, targets)
-                    (grad,) = torch.autograd.grad(ce, theta, create_graph=True)
-                    theta = theta - step_size * grad
-            distance = ((theta - target) ** 2).sum()
-            # A trajectory that did not move would divide by 0.
-            scale = ((start - target) ** 2).sum().clamp_min(1e-12)
-            return distance / scale
+            self.order.extend(perm.split(1))
+        rows = torch.cat(self.order[: self.batch])
+        del self.order[: self.batch]
+        return rows
 
-        loss_fn.state = state
-        return loss_fn, [log_lr]
+    def loss(self, synthetic):
+        k = int(self.rng.integers(self.n_experts))
+        t = int(self.rng.integers(self.max_start_epoch))
+        kind = k % len(self.nets)
+        net, layout = self.nets[kind], self.layouts[kind]
+        start = self.trajectories[k][t].to(self.device)
+        target = self.trajectories[k][t + self.ahead].to(self.device)
+        step_size = self.log_lr.exp()
+        theta = start.clone().requires_grad_(True)
+        context = (
+            torch.backends.cudnn.flags(enabled=False)
+            if self.no_cudnn[kind]
+            else nullcontext()
+        )
+        with context:
+            for _ in range(self.syn_steps):
+                rows = self.next_batch()
+                inputs = synthetic if rows is None else synthetic[rows]
+                targets = self.labels if rows is None else self.labels[rows]
+                params = {
+                    name: part.view(shape)
+                    for (name, shape, _), part in zip(
+                        layout, theta.split([n for *_, n in layout]), strict=True
+                    )
+                }
+                logits = functional_call(net, params, (inputs,))
+                ce = nn.functional.cross_entropy(logits, targets)
+                (grad,) = torch.autograd.grad(ce, theta, create_graph=True)
+                theta = theta - step_size * grad
+        distance = ((theta - target) ** 2).sum()
+        # A trajectory that did not move would divide by 0.
+        scale = ((start - target) ** 2).sum().clamp_min(1e-12)
+        return distance / scale

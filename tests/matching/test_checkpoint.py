@@ -127,10 +127,11 @@ def test_ctrl_c_keeps_a_checkpoint_that_resumes_exactly(table, tmp_path, monkeyp
     X, y = table
     settings = dict(n_per_class=2, n_iter=9, batch_real=16, random_state=0)
     X_full, _ = DistributionMatching(**settings).fit_resample(X, y)
-    original = DistributionMatching._make_loss
+    original = DistributionMatching._objective
 
-    def interrupting_loss(self, *args):
-        loss_fn = original(self, *args)
+    def interrupting_objective(self, *args):
+        objective = original(self, *args)
+        loss_fn = objective.loss
         calls = []
 
         def loss(synthetic):
@@ -140,12 +141,13 @@ def test_ctrl_c_keeps_a_checkpoint_that_resumes_exactly(table, tmp_path, monkeyp
                 raise KeyboardInterrupt  # ... when Ctrl-C drops iteration 6
             return value
 
-        return loss
+        objective.loss = loss
+        return objective
 
     path = tmp_path / "run.pt"
     condenser = DistributionMatching(**settings, checkpoint=path, checkpoint_every=4)
     with monkeypatch.context() as patch:
-        patch.setattr(DistributionMatching, "_make_loss", interrupting_loss)
+        patch.setattr(DistributionMatching, "_objective", interrupting_objective)
         with pytest.warns(UserWarning, match="interrupted after 5 of 9"):
             condenser.fit_resample(X, y)
     assert torch.load(path, weights_only=True)["step"] == 4

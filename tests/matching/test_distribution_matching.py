@@ -254,10 +254,11 @@ def test_images_are_condensed_with_the_convnet():
 def test_ctrl_c_stops_at_the_iteration_boundary(digits_split, how):
     X_train, y_train, _, _ = digits_split
     condenser = DistributionMatching(n_per_class=2, n_iter=50, random_state=0)
-    original = DistributionMatching._make_loss
+    original = DistributionMatching._objective
 
-    def interrupting_loss(self, *args):
-        loss_fn = original(self, *args)
+    def interrupting_objective(self, *args):
+        objective = original(self, *args)
+        loss_fn = objective.loss
         calls = []
 
         def loss(synthetic):
@@ -268,11 +269,12 @@ def test_ctrl_c_stops_at_the_iteration_boundary(digits_split, how):
                 raise KeyboardInterrupt
             return loss_fn(synthetic)
 
-        return loss
+        objective.loss = loss
+        return objective
 
     handler = signal.getsignal(signal.SIGINT)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(DistributionMatching, "_make_loss", interrupting_loss)
+        patch.setattr(DistributionMatching, "_objective", interrupting_objective)
         with pytest.warns(UserWarning, match="interrupted after 3 of 50"):
             X_res, y_res = condenser.fit_resample(X_train, y_train)
     # Iteration 4 is dropped: the records are those of 3 iterations.
