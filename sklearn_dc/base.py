@@ -20,6 +20,10 @@ from ._out_of_core import all_finite, is_out_of_core
 
 __all__ = ["BaseCondenser", "BudgetWarning", "RealRecordsWarning"]
 
+# Largest seed drawn for a sub-generator (numpy's legacy RandomState, torch and
+# scikit-learn accept every int below it).
+MAX_SEED = 2**31 - 1
+
 # Shared numpydoc text, substituted into each condenser's docstring with
 # ``imblearn.utils.Substitution`` so that it is written once.
 _n_per_class_docstring = """n_per_class : int, float or dict, default=10
@@ -328,7 +332,7 @@ class BaseCondenser(BaseSampler):
 
     def _draw_seed(self):
         """Draw the one integer seed from which every generator of a fit derives."""
-        return int(check_random_state(self.random_state).randint(2**31 - 1))
+        return int(check_random_state(self.random_state).randint(MAX_SEED))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

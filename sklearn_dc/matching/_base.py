@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import warnings
 from abc import abstractmethod
 from numbers import Integral, Real
 
@@ -14,9 +13,8 @@ from skorch import NeuralNet
 from torch import nn
 from tqdm.auto import tqdm
 
-from .._out_of_core import class_sample, column_mean_std, iter_blocks, take_rows
-from ..base import BaseCondenser, RealRecordsWarning
-from ..coreset._kmeans_centroids import kmeans_centres
+from .._out_of_core import iter_blocks
+from ..base import BaseCondenser
 from ..nn import NETWORKS, resolve_nets
 from ._checkpoint import Run, fingerprint, save_checkpoint
 from ._device import resolve_device
@@ -24,6 +22,27 @@ from ._loop import optimise
 from ._memory import check_batch_memory
 from ._objective import Objective
 from ._projection import _data_projection
+from ._start import initial_records, warn_real_starts
+
+_RESUMABLE = ("warm_start", "checkpoint", "checkpoint_every")
+_SHARED = (
+    "n_per_class",
+    "net",
+    "n_iter",
+    "lr",
+    "batch_real",
+    "init",
+    "bounds",
+    "device",
+    "random_state",
+    "verbose",
+    *_RESUMABLE,
+)
+
+
+def shared_parameters(namespace) -> dict:
+    """The shared parameters in a subclass ``__init__``'s ``locals()``, by name."""
+    return {name: namespace[name] for name in _SHARED if name in namespace}
 
 
 class BaseMatching(BaseCondenser):
@@ -54,10 +73,46 @@ class BaseMatching(BaseCondenser):
         "checkpoint_every": [Interval(Integral, 1, None, closed="left")],
     }
 
+    def __init__(
+        self,
+        *,
+        n_per_class,
+        net,
+        n_iter,
+        lr,
+        batch_real,
+        init,
+        bounds,
+        device,
+        random_state,
+        verbose,
+        **resumable,
+    ):
+        # The parameters every matching condenser shares, stored here once.
+        # Each subclass lists them in its own signature (which get_params
+        # reads) and passes them on with shared_parameters(locals()).
+        super().__init__(n_per_class=n_per_class, random_state=random_state)
+        self.net = net
+        self.n_iter = n_iter
+        self.lr = lr
+        self.batch_real = batch_real
+        self.init = init
+        self.bounds = bounds
+        self.device = device
+        self.verbose = verbose
+        # warm_start, checkpoint and checkpoint_every: every learned condenser
+        # but the private one (which can neither continue a fit nor write its
+        # state) takes them.
+        for name in _RESUMABLE:
+            if name in resumable:
+                setattr(self, name, resumable.pop(name))
+        if resumable:
+            raise TypeError(f"Unexpected parameters {sorted(resumable)}.")
+
     def _fit_resample(self, X, y):
         _check_float32_range(X, type(self).__name__)
         if self.init == "real" and not self._continues_previous_fit():
-            _warn_real_starts(self, np.bincount(y, minlength=len(self.classes_)))
+            warn_real_starts(self, np.bincount(y, minlength=len(self.classes_)))
         seed = self._draw_seed()
         rng = np.random.default_rng(seed)
         budget = self._budget()
@@ -174,24 +229,7 @@ class BaseMatching(BaseCondenser):
 
     def _initial_records(self, X, y, budget, rng):
         """Starting synthetic records, grouped by class, as a float array."""
-        if self.init == "noise":
-            mean, std = column_mean_std(X)
-            return mean + std * rng.standard_normal((budget.sum(), *X.shape[1:]))
-        parts = []
-        for label, n in enumerate(budget):
-            members = np.flatnonzero(y == label)
-            if self.init == "real":
-                chosen = members[rng.choice(len(members), size=n, replace=False)]
-                parts.append(take_rows(X, chosen))
-            else:
-                name = f"{type(self).__name__}(init='kmeans')"
-                members = members[
-                    class_sample(X, members, rng, name, self.classes_[label])
-                ]
-                flat = take_rows(X, members).reshape(len(members), -1)
-                seed = int(rng.integers(2**31 - 1))
-                parts.append(kmeans_centres(flat, n, seed).reshape(-1, *X.shape[1:]))
-        return np.concatenate(parts)
+        return initial_records(self, X, y, budget, rng)
 
     @abstractmethod
     def _objective(self, X, y, budget, nets, device, generator, rng) -> Objective:
@@ -205,35 +243,6 @@ class BaseMatching(BaseCondenser):
         estimator here: fitted attributes come from the objective's
         ``results()`` after the loop.
         """
-
-
-def _warn_real_starts(condenser, class_sizes):
-    """Warn when ``init="real"`` would hand back real records, or nearly.
-
-    With ``n_iter=0`` the output is the starting records: real records,
-    copied. A class with a single record starts from that patient, and its
-    synthetic records stay close to it.
-    """
-    name = type(condenser).__name__
-    if condenser.n_iter == 0:
-        warnings.warn(
-            f"{name}(n_iter=0, init='real') returns its starting records: real "
-            "records, copied unchanged. Do not share them; give n_iter >= 1 to "
-            "learn synthetic records.",
-            RealRecordsWarning,
-            stacklevel=5,
-        )
-        return
-    labels = condenser.classes_.tolist()
-    single = [c for c, n in zip(labels, class_sizes, strict=True) if n == 1]
-    if single:
-        warnings.warn(
-            f"Classes {single} have a single record: {name} starts their "
-            "synthetic records from it (init='real') and they stay close to that "
-            "patient. Use init='noise', or leave such classes out before sharing.",
-            RealRecordsWarning,
-            stacklevel=5,
-        )
 
 
 def _check_float32_range(X, name):

@@ -6,42 +6,23 @@ from numbers import Integral
 
 import numpy as np
 import torch
-from imblearn.utils import Substitution
 from sklearn.utils._param_validation import Interval
 
 from .._out_of_core import BLOCK_BYTES, take_rows
 from ..augment import (
     _AUGMENT_CONSTRAINT,
-    _AUGMENT_DOCSTRING,
     apply_shared,
     resolve_augment,
 )
-from ..base import _SHARED_DOCSTRINGS
 from ..nn import redraw_weights
-from ._base import BaseMatching
+from ._base import BaseMatching, shared_parameters
 from ._class_batches import ClassBatches
-from ._docstrings import (
-    _checkpoint_docstring,
-    _matching_attributes_docstring,
-    _matching_parameters_docstring,
-    _warm_start_docstring,
-)
+from ._docstrings import fill_docstring
 from ._nets import pick
 from ._objective import Objective
 
 
-@Substitution(
-    **_SHARED_DOCSTRINGS,
-    matching_parameters=_matching_parameters_docstring.format(
-        n_iter=1000, lr=0.05, batch_real=256
-    ),
-    matching_attributes=_matching_attributes_docstring,
-    warm_start=_warm_start_docstring,
-    checkpoint=_checkpoint_docstring,
-    augment=_AUGMENT_DOCSTRING.format(
-        when="One draw per iteration serves every class.\n       "
-    ),
-)
+@fill_docstring
 class DistributionMatching(BaseMatching):
     """Learn synthetic records whose embeddings match the real ones (DM).
 
@@ -62,16 +43,9 @@ class DistributionMatching(BaseMatching):
 
     Parameters
     ----------
-    {n_per_class}
-
-    {matching_parameters}
-
-    {random_state}
-
-    verbose : bool or int, default=False
-        Show a progress bar with the current loss.
-
     {augment}
+
+        One draw per iteration serves every class.
 
     n_nets : int, default=None
         ``None`` (the paper's method) draws fresh network weights at every
@@ -85,10 +59,6 @@ class DistributionMatching(BaseMatching):
         ``n_nets`` networks rather than ``n_iter``. The one-off cost is
         ``n_nets`` forward passes over the training data. Not with
         ``augment``, which changes the real records at every iteration.
-
-    {warm_start}
-
-    {checkpoint}
 
     Attributes
     ----------
@@ -149,20 +119,9 @@ class DistributionMatching(BaseMatching):
         checkpoint=None,
         checkpoint_every=100,
     ):
-        super().__init__(n_per_class=n_per_class, random_state=random_state)
-        self.net = net
-        self.n_iter = n_iter
-        self.lr = lr
-        self.batch_real = batch_real
-        self.init = init
-        self.bounds = bounds
-        self.device = device
-        self.verbose = verbose
+        super().__init__(**shared_parameters(locals()))
         self.augment = augment
         self.n_nets = n_nets
-        self.warm_start = warm_start
-        self.checkpoint = checkpoint
-        self.checkpoint_every = checkpoint_every
 
     def _objective(self, X, y, budget, nets, device, generator, rng):
         # Only the synthetic records are optimised; the networks stay fixed.

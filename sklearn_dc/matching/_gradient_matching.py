@@ -7,25 +7,17 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 import torch.nn.functional as F
-from imblearn.utils import Substitution
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..augment import (
     _AUGMENT_CONSTRAINT,
-    _AUGMENT_DOCSTRING,
     apply_shared,
     resolve_augment,
 )
-from ..base import _SHARED_DOCSTRINGS
 from ..nn import redraw_weights
-from ._base import BaseMatching
+from ._base import BaseMatching, shared_parameters
 from ._class_batches import ClassBatches
-from ._docstrings import (
-    _checkpoint_docstring,
-    _matching_attributes_docstring,
-    _matching_parameters_docstring,
-    _warm_start_docstring,
-)
+from ._docstrings import fill_docstring
 from ._nets import pick, refuse_batch_norm
 from ._objective import Objective
 
@@ -90,37 +82,7 @@ def auto_loops(n_per_class):
     return outer, inner
 
 
-_gm_parameters_docstring = (
-    """\
-net : str, module, skorch NeuralNet or list, default="auto"
-        The network whose training gradients are matched. It is trained, so
-        its ``forward(x)`` must return class logits (the package's networks
-        do); its weights are drawn anew in place every ``outer_loop``
-        iterations. ``"auto"`` takes ``"mlp"`` for tables, ``"tcn"`` for time
-        series and ``"convnet"`` for images; other names are in
-        ``sklearn_dc.nn.NETWORKS``. A module class, a skorch ``NeuralNet`` or a
-        list (one drawn at each redraw) are accepted as by
-        :class:`~sklearn_dc.DistributionMatching`. Networks with batch
-        normalisation are refused (see Notes)."""
-    + "\n\n    n_iter :"
-    + _matching_parameters_docstring.split("\n\n    n_iter :", 1)[1]
-)
-
-
-@Substitution(
-    **_SHARED_DOCSTRINGS,
-    matching_parameters=_gm_parameters_docstring.format(
-        n_iter=500, lr=0.05, batch_real=128
-    ),
-    matching_attributes=_matching_attributes_docstring,
-    warm_start=_warm_start_docstring,
-    checkpoint=_checkpoint_docstring,
-    augment=_AUGMENT_DOCSTRING.format(
-        when="One draw per class at each iteration; the training of the\n"
-        "        network between iterations is augmented too (a fresh draw).\n"
-        "       "
-    ),
-)
+@fill_docstring
 class GradientMatching(BaseMatching):
     """Learn synthetic records that train a network like the real ones (DC).
 
@@ -151,8 +113,6 @@ class GradientMatching(BaseMatching):
 
     Parameters
     ----------
-    {n_per_class}
-
     outer_loop : int or "auto", default="auto"
         Iterations between two redraws of the network's weights. ``"auto"``
         follows the paper from the largest class budget ``ipc``:
@@ -171,16 +131,19 @@ class GradientMatching(BaseMatching):
 
     {augment}
 
-    {matching_parameters}
+        One draw per class at each iteration; the training of the
+        network between iterations is augmented too (a fresh draw).
 
-    {random_state}
-
-    verbose : bool or int, default=False
-        Show a progress bar with the current loss.
-
-    {warm_start}
-
-    {checkpoint}
+    net : str, module, skorch NeuralNet or list, default="auto"
+        The network whose training gradients are matched. It is trained, so
+        its ``forward(x)`` must return class logits (the package's networks
+        do); its weights are drawn anew in place every ``outer_loop``
+        iterations. ``"auto"`` takes ``"mlp"`` for tables, ``"tcn"`` for time
+        series and ``"convnet"`` for images; other names are in
+        ``sklearn_dc.nn.NETWORKS``. A module class, a skorch ``NeuralNet`` or a
+        list (one drawn at each redraw) are accepted as by
+        :class:`~sklearn_dc.DistributionMatching`. Networks with batch
+        normalisation are refused (see Notes).
 
     Attributes
     ----------
@@ -278,22 +241,11 @@ class GradientMatching(BaseMatching):
         checkpoint=None,
         checkpoint_every=100,
     ):
-        super().__init__(n_per_class=n_per_class, random_state=random_state)
+        super().__init__(**shared_parameters(locals()))
         self.outer_loop = outer_loop
         self.inner_steps = inner_steps
         self.net_lr = net_lr
         self.augment = augment
-        self.net = net
-        self.n_iter = n_iter
-        self.lr = lr
-        self.batch_real = batch_real
-        self.init = init
-        self.bounds = bounds
-        self.device = device
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.checkpoint = checkpoint
-        self.checkpoint_every = checkpoint_every
 
     def _objective(self, X, y, budget, nets, device, generator, rng):
         refuse_batch_norm(

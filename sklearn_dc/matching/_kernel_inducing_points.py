@@ -7,20 +7,13 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from imblearn.utils import Substitution
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._out_of_core import element_variance
-from ..base import _SHARED_DOCSTRINGS
 from ..nn import redraw_weights
-from ._base import BaseMatching
+from ._base import BaseMatching, shared_parameters
 from ._class_batches import ClassBatches
-from ._docstrings import (
-    _checkpoint_docstring,
-    _matching_attributes_docstring,
-    _matching_parameters_docstring,
-    _warm_start_docstring,
-)
+from ._docstrings import fill_docstring
 from ._nets import pick
 from ._objective import Objective
 
@@ -96,33 +89,7 @@ def rbf_kernel(X1, X2, gamma):
     return torch.exp(-gamma * sq.clamp_min(0))
 
 
-_net_docstring = """\
-net : str, module, skorch NeuralNet or list, default="auto"
-        Used only with ``kernel="random_features"`` (ignored otherwise): the
-        random network whose embeddings are the random features, with weights
-        drawn anew in place at every iteration. ``"auto"`` takes ``"mlp"``
-        for tables, ``"tcn"`` for time series and ``"convnet"`` for images;
-        other names are in ``sklearn_dc.nn.NETWORKS``. A module class, a
-        skorch ``NeuralNet`` or a list (one drawn per iteration) are accepted
-        as by :class:`~sklearn_dc.DistributionMatching`.""".rstrip()
-
-# The shared matching parameters, with ``net`` described for this method.
-_kip_parameters_docstring = (
-    _net_docstring
-    + "\n\n    n_iter :"
-    + _matching_parameters_docstring.split("\n\n    n_iter :", 1)[1]
-)
-
-
-@Substitution(
-    **_SHARED_DOCSTRINGS,
-    matching_parameters=_kip_parameters_docstring.format(
-        n_iter=1000, lr=0.01, batch_real=128
-    ),
-    matching_attributes=_matching_attributes_docstring,
-    warm_start=_warm_start_docstring,
-    checkpoint=_checkpoint_docstring,
-)
+@fill_docstring
 class KernelInducingPoints(BaseMatching):
     """Learn synthetic records on which kernel ridge regression fits the data (KIP).
 
@@ -147,8 +114,6 @@ class KernelInducingPoints(BaseMatching):
 
     Parameters
     ----------
-    {n_per_class}
-
     kernel : {{"ntk", "nngp", "rbf", "random_features"}}, default="ntk"
         The kernel of the ridge regression.
 
@@ -188,16 +153,14 @@ class KernelInducingPoints(BaseMatching):
         targets and are exposed as ``soft_labels_``; ``fit_resample`` still
         returns the hard labels of the budget.
 
-    {matching_parameters}
-
-    {random_state}
-
-    verbose : bool or int, default=False
-        Show a progress bar with the current loss.
-
-    {warm_start}
-
-    {checkpoint}
+    net : str, module, skorch NeuralNet or list, default="auto"
+        Used only with ``kernel="random_features"`` (ignored otherwise): the
+        random network whose embeddings are the random features, with weights
+        drawn anew in place at every iteration. ``"auto"`` takes ``"mlp"``
+        for tables, ``"tcn"`` for time series and ``"convnet"`` for images;
+        other names are in ``sklearn_dc.nn.NETWORKS``. A module class, a
+        skorch ``NeuralNet`` or a list (one drawn per iteration) are accepted
+        as by :class:`~sklearn_dc.DistributionMatching`.
 
     Attributes
     ----------
@@ -282,23 +245,12 @@ class KernelInducingPoints(BaseMatching):
         checkpoint=None,
         checkpoint_every=100,
     ):
-        super().__init__(n_per_class=n_per_class, random_state=random_state)
+        super().__init__(**shared_parameters(locals()))
         self.kernel = kernel
         self.depth = depth
         self.gamma = gamma
         self.reg = reg
         self.learn_labels = learn_labels
-        self.net = net
-        self.n_iter = n_iter
-        self.lr = lr
-        self.batch_real = batch_real
-        self.init = init
-        self.bounds = bounds
-        self.device = device
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.checkpoint = checkpoint
-        self.checkpoint_every = checkpoint_every
 
     def _fit_resample(self, X, y):
         # A fit without learn_labels leaves no soft labels of an earlier fit.

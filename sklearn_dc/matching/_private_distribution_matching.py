@@ -8,12 +8,10 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from imblearn.utils import Substitution
 from sklearn.utils import check_array
 from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 
 from .._out_of_core import is_out_of_core, take_rows
-from ..base import _SHARED_DOCSTRINGS
 from ..nn import redraw_weights
 from ..privacy._accounting import (
     ADD_REMOVE,
@@ -26,111 +24,10 @@ from ..privacy._accounting import (
     secret_torch_generator,
     spent_epsilon,
 )
-from ._base import BaseMatching
-from ._docstrings import _matching_attributes_docstring, _matching_parameters_docstring
+from ._base import BaseMatching, shared_parameters
+from ._docstrings import fill_docstring
 from ._nets import pick, refuse_batch_norm
 from ._objective import Objective
-
-# The shared matching parameters, by name, with this class's defaults; the
-# ones whose meaning changes under differential privacy are written below.
-_SHARED_PARAMETERS = dict(
-    (entry.split(" :", 1)[0], entry)
-    for entry in _matching_parameters_docstring.format(
-        n_iter=200, lr=0.05, batch_real=64
-    ).split("\n\n    ")
-)
-
-_private_parameters_docstring = """n_per_class : int or dict, default=10
-        The condensation budget: an ``int`` gives every class that many
-        synthetic records, a ``dict`` ``{{class_label: int}}`` gives each class
-        its own. Fractions of the class sizes are refused (they would read the
-        private class sizes), and a budget is never capped at the class size:
-        the synthetic records start from noise or public data, so a class may
-        get more synthetic records than it has real ones.
-
-    epsilon : float, default=1.0
-        The privacy budget epsilon of the (epsilon, delta)-differential
-        privacy guarantee; smaller is more private and noisier.
-
-    delta : float, default=1e-5
-        The delta of the guarantee, in (0, 1); take it well below
-        ``1 / n_samples``.
-
-    clip_norm : float, default=1.0
-        Bound on the L2 norm of one record's embedding: larger embeddings are
-        scaled down to it before they are summed (the synthetic records'
-        embeddings are scaled the same way). It sets the sensitivity, so the
-        noise grows with it.
-
-    classes : array-like or None, default=None
-        The public list of class labels. The output has ``n_per_class``
-        records for each of them, whether or not the data hold any, so the
-        number of output rows does not depend on the private labels; a label
-        in ``y`` outside the list is refused. ``None`` reads the classes from
-        ``y`` with a :class:`~sklearn_dc.privacy.PrivacyWarning`: the
-        guarantee then holds only between data sets with the same classes.
-
-    n_samples : int or None, default=None
-        A public upper bound on the number of training records (e.g. the
-        size of the registry the data come from). It sets the sample rate
-        ``q``, and the guarantee is for adding or removing one record. Data
-        with more records are refused. ``None`` takes the size of the data as
-        public: the guarantee is then for replacing one record (data sets of
-        the same size), see Notes.
-
-    {net}
-
-    {n_iter}
-
-    {lr}
-
-    batch_real : int, default=64
-        Expected number of real records per class (for balanced classes) at
-        each iteration. Real records are drawn by Poisson sampling from the
-        whole training set, each independently with probability
-        ``q = min(1, batch_real * n_classes / n_samples)``; more records per
-        iteration raise ``q`` and with it the noise needed for the same
-        epsilon.
-
-    init : "noise" or tuple (X_public, y_public), default="noise"
-        Starting point of the synthetic records, which must not depend on the
-        private data: ``"noise"`` draws them from a standard normal
-        distribution (the features are assumed standardised), a tuple gives
-        public labelled records, in the space the condenser sees (after any
-        preprocessing), from which each class's starting records are drawn
-        without replacement (every class needs at least its budget).
-        ``"real"`` and ``"kmeans"`` read private records and are refused.
-
-    bounds : tuple (low, high) or None, default=None
-        Known, public ranges that keep the synthetic records within
-        ``[low, high]`` by clipping (the starting records, and the records
-        after each step); ``low`` and ``high`` are scalars or arrays that
-        broadcast to one record. ``"data"`` (the range of the private data) is
-        refused: the minimum and maximum of private records are not private.
-        ``None`` leaves the records unconstrained.
-
-    {device}""".rstrip()
-
-_private_attributes_docstring = """epsilon_ : float
-        The epsilon actually spent, computed by an opacus ``RDPAccountant``
-        from the steps run, ``sample_rate_`` and ``noise_multiplier_``; at most
-        ``epsilon`` (0 when ``n_iter=0``).
-
-    delta_ : float
-        The delta of the guarantee.
-
-    noise_multiplier_ : float
-        Standard deviation of the Gaussian noise relative to the sensitivity
-        (``sqrt(2) * clip_norm``), from opacus's ``get_noise_multiplier``.
-
-    sample_rate_ : float
-        Poisson sampling rate ``q`` of the real records (from ``n_samples``,
-        or from the data's size when it is public).
-
-    neighbouring_ : str
-        The relation ``epsilon_`` and ``delta_`` hold for: ``"add/remove"``
-        (one record added or removed; with ``n_samples``) or
-        ``"replace-one"`` (one record replaced by another; without it).""".rstrip()
 
 
 def _clip_rows(embedded, clip_norm):
@@ -177,12 +74,7 @@ def _noisy_class_sums(embedded, labels, n_classes, clip_norm, noise_std, generat
     return sums + noise_std * noise
 
 
-@Substitution(
-    **_SHARED_DOCSTRINGS,
-    private_parameters=_private_parameters_docstring.format(**_SHARED_PARAMETERS),
-    matching_attributes=_matching_attributes_docstring,
-    private_attributes=_private_attributes_docstring,
-)
+@fill_docstring
 class PrivateDistributionMatching(BaseMatching):
     """Distribution matching with (epsilon, delta)-differential privacy (DP-DM).
 
@@ -202,7 +94,68 @@ class PrivateDistributionMatching(BaseMatching):
 
     Parameters
     ----------
-    {private_parameters}
+    n_per_class : int or dict, default=10
+        The condensation budget: an ``int`` gives every class that many
+        synthetic records, a ``dict`` ``{{class_label: int}}`` gives each class
+        its own. Fractions of the class sizes are refused (they would read the
+        private class sizes), and a budget is never capped at the class size:
+        the synthetic records start from noise or public data, so a class may
+        get more synthetic records than it has real ones.
+
+    epsilon : float, default=1.0
+        The privacy budget epsilon of the (epsilon, delta)-differential
+        privacy guarantee; smaller is more private and noisier.
+
+    delta : float, default=1e-5
+        The delta of the guarantee, in (0, 1); take it well below
+        ``1 / n_samples``.
+
+    clip_norm : float, default=1.0
+        Bound on the L2 norm of one record's embedding: larger embeddings are
+        scaled down to it before they are summed (the synthetic records'
+        embeddings are scaled the same way). It sets the sensitivity, so the
+        noise grows with it.
+
+    classes : array-like or None, default=None
+        The public list of class labels. The output has ``n_per_class``
+        records for each of them, whether or not the data hold any, so the
+        number of output rows does not depend on the private labels; a label
+        in ``y`` outside the list is refused. ``None`` reads the classes from
+        ``y`` with a :class:`~sklearn_dc.privacy.PrivacyWarning`: the
+        guarantee then holds only between data sets with the same classes.
+
+    n_samples : int or None, default=None
+        A public upper bound on the number of training records (e.g. the
+        size of the registry the data come from). It sets the sample rate
+        ``q``, and the guarantee is for adding or removing one record. Data
+        with more records are refused. ``None`` takes the size of the data as
+        public: the guarantee is then for replacing one record (data sets of
+        the same size), see Notes.
+
+    batch_real : int, default=64
+        Expected number of real records per class (for balanced classes) at
+        each iteration. Real records are drawn by Poisson sampling from the
+        whole training set, each independently with probability
+        ``q = min(1, batch_real * n_classes / n_samples)``; more records per
+        iteration raise ``q`` and with it the noise needed for the same
+        epsilon.
+
+    init : "noise" or tuple (X_public, y_public), default="noise"
+        Starting point of the synthetic records, which must not depend on the
+        private data: ``"noise"`` draws them from a standard normal
+        distribution (the features are assumed standardised), a tuple gives
+        public labelled records, in the space the condenser sees (after any
+        preprocessing), from which each class's starting records are drawn
+        without replacement (every class needs at least its budget).
+        ``"real"`` and ``"kmeans"`` read private records and are refused.
+
+    bounds : tuple (low, high) or None, default=None
+        Known, public ranges that keep the synthetic records within
+        ``[low, high]`` by clipping (the starting records, and the records
+        after each step); ``low`` and ``high`` are scalars or arrays that
+        broadcast to one record. ``"data"`` (the range of the private data) is
+        refused: the minimum and maximum of private records are not private.
+        ``None`` leaves the records unconstrained.
 
     random_state : int, RandomState instance, default=None
         Seeds the draws that do not touch the private data: the networks'
@@ -213,16 +166,32 @@ class PrivateDistributionMatching(BaseMatching):
         be able to replay them. A fit is therefore not reproducible bit for
         bit, even with an int seed.
 
-    verbose : bool or int, default=False
-        Show a progress bar with the current loss.
-
     Attributes
     ----------
     {fitted_attributes}
 
     {matching_attributes}
 
-    {private_attributes}
+    epsilon_ : float
+        The epsilon actually spent, computed by an opacus ``RDPAccountant``
+        from the steps run, ``sample_rate_`` and ``noise_multiplier_``; at most
+        ``epsilon`` (0 when ``n_iter=0``).
+
+    delta_ : float
+        The delta of the guarantee.
+
+    noise_multiplier_ : float
+        Standard deviation of the Gaussian noise relative to the sensitivity
+        (``sqrt(2) * clip_norm``), from opacus's ``get_noise_multiplier``.
+
+    sample_rate_ : float
+        Poisson sampling rate ``q`` of the real records (from ``n_samples``,
+        or from the data's size when it is public).
+
+    neighbouring_ : str
+        The relation ``epsilon_`` and ``delta_`` hold for: ``"add/remove"``
+        (one record added or removed; with ``n_samples``) or
+        ``"replace-one"`` (one record replaced by another; without it).
 
     See Also
     --------
@@ -351,20 +320,12 @@ class PrivateDistributionMatching(BaseMatching):
         random_state=None,
         verbose=False,
     ):
-        super().__init__(n_per_class=n_per_class, random_state=random_state)
+        super().__init__(**shared_parameters(locals()))
         self.epsilon = epsilon
         self.delta = delta
         self.clip_norm = clip_norm
         self.classes = classes
         self.n_samples = n_samples
-        self.net = net
-        self.n_iter = n_iter
-        self.lr = lr
-        self.batch_real = batch_real
-        self.init = init
-        self.bounds = bounds
-        self.device = device
-        self.verbose = verbose
 
     def _encode_classes(self, y):
         if self.classes is None:

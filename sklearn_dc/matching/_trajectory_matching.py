@@ -15,7 +15,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from imblearn.utils import Substitution
 from sklearn.utils._param_validation import Interval
 from skorch import NeuralNet
 from skorch.callbacks import Callback
@@ -24,64 +23,16 @@ from torch.func import functional_call
 from tqdm.auto import tqdm
 
 from .._out_of_core import iter_blocks
-from ..base import _SHARED_DOCSTRINGS
+from ..base import MAX_SEED
 from ..nn import redraw_weights
-from ._base import BaseMatching
-from ._docstrings import (
-    _checkpoint_docstring,
-    _matching_attributes_docstring,
-    _matching_parameters_docstring,
-    _warm_start_docstring,
-)
+from ._base import BaseMatching, shared_parameters
+from ._docstrings import fill_docstring
 from ._memory import GIB, activations_per_record, check_free_memory
 from ._nets import refuse_batch_norm
 from ._objective import Objective
 
 # Bump when the format of the cached trajectory files changes.
 _CACHE_VERSION = 1
-
-# The shared matching parameters, by name, with this class's defaults; the
-# ones whose meaning differs here are written below.
-_SHARED_PARAMETERS = dict(
-    (entry.split(" :", 1)[0], entry)
-    for entry in _matching_parameters_docstring.format(
-        n_iter=300, lr=0.05, batch_real=256
-    ).split("\n\n    ")
-)
-
-_net_docstring = """net : str, module, skorch NeuralNet or list, default="auto"
-        The network trained by the experts and unrolled by the student; it
-        must have no batch normalisation (refused: its running statistics do
-        not fit a functional student). ``"auto"`` takes ``"mlp"`` for tables,
-        ``"tcn"`` for time series and ``"convnet"`` for images; other names
-        are in ``sklearn_dc.nn.NETWORKS``. A module class is called with
-        ``n_features`` (tables) or ``n_channels`` and with ``n_classes``. A
-        skorch ``NeuralNet`` lends its ``module`` and ``module__*`` parameters
-        and, with ``device="auto"``, its device. A list gives several
-        networks: expert ``k`` trains network ``k % len(net)``, and the
-        student unrolls the network of the expert it follows.""".rstrip()
-
-_lr_docstring = """lr : float, default=0.05
-        Learning rate of the Adam optimiser that moves the synthetic records
-        (in units of the features, so scale the features first) and the
-        student's step size. The step size is learned as its logarithm, so
-        an iteration changes it by a factor of at most about ``exp(lr)``.""".rstrip()
-
-_batch_real_docstring = """batch_real : int, default=256
-        Mini-batch size of the experts' training on the real records (the
-        real records are seen only through the experts).""".rstrip()
-
-_tm_parameters_docstring = "\n\n    ".join(
-    [
-        _net_docstring,
-        _SHARED_PARAMETERS["n_iter"],
-        _lr_docstring,
-        _batch_real_docstring,
-        _SHARED_PARAMETERS["init"],
-        _SHARED_PARAMETERS["bounds"],
-        _SHARED_PARAMETERS["device"],
-    ]
-)
 
 
 class _TrajectoryRecorder(Callback):
@@ -166,13 +117,7 @@ def train_expert(module, X, y, *, epochs, lr, batch_size, device, seed):
     return torch.stack(recorder.trajectory)
 
 
-@Substitution(
-    **_SHARED_DOCSTRINGS,
-    matching_parameters=_tm_parameters_docstring,
-    matching_attributes=_matching_attributes_docstring,
-    warm_start=_warm_start_docstring,
-    checkpoint=_checkpoint_docstring,
-)
+@fill_docstring
 class TrajectoryMatching(BaseMatching):
     """Learn synthetic records on which training follows experts' paths (MTT).
 
@@ -198,8 +143,6 @@ class TrajectoryMatching(BaseMatching):
 
     Parameters
     ----------
-    {n_per_class}
-
     n_experts : int, default=5
         Number of expert networks trained on the real records.
 
@@ -241,17 +184,31 @@ class TrajectoryMatching(BaseMatching):
         permutations of the synthetic records. ``None`` uses all of them at
         every step.
 
-    {matching_parameters}
+    net : str, module, skorch NeuralNet or list, default="auto"
+        The network trained by the experts and unrolled by the student; it
+        must have no batch normalisation (refused: its running statistics do
+        not fit a functional student). ``"auto"`` takes ``"mlp"`` for tables,
+        ``"tcn"`` for time series and ``"convnet"`` for images; other names
+        are in ``sklearn_dc.nn.NETWORKS``. A module class is called with
+        ``n_features`` (tables) or ``n_channels`` and with ``n_classes``. A
+        skorch ``NeuralNet`` lends its ``module`` and ``module__*`` parameters
+        and, with ``device="auto"``, its device. A list gives several
+        networks: expert ``k`` trains network ``k % len(net)``, and the
+        student unrolls the network of the expert it follows.
 
-    {random_state}
+    lr : float, default=0.05
+        Learning rate of the Adam optimiser that moves the synthetic records
+        (in units of the features, so scale the features first) and the
+        student's step size. The step size is learned as its logarithm, so
+        an iteration changes it by a factor of at most about ``exp(lr)``.
+
+    batch_real : int, default=256
+        Mini-batch size of the experts' training on the real records (the
+        real records are seen only through the experts).
 
     verbose : bool or int, default=False
         Show progress bars for the experts and the distillation (with the
         current loss).
-
-    {warm_start}
-
-    {checkpoint}
 
     Attributes
     ----------
@@ -383,7 +340,7 @@ class TrajectoryMatching(BaseMatching):
         checkpoint=None,
         checkpoint_every=100,
     ):
-        super().__init__(n_per_class=n_per_class, random_state=random_state)
+        super().__init__(**shared_parameters(locals()))
         self.n_experts = n_experts
         self.expert_epochs = expert_epochs
         self.expert_lr = expert_lr
@@ -393,17 +350,6 @@ class TrajectoryMatching(BaseMatching):
         self.max_start_epoch = max_start_epoch
         self.syn_lr_init = syn_lr_init
         self.batch_syn = batch_syn
-        self.net = net
-        self.n_iter = n_iter
-        self.lr = lr
-        self.batch_real = batch_real
-        self.init = init
-        self.bounds = bounds
-        self.device = device
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.checkpoint = checkpoint
-        self.checkpoint_every = checkpoint_every
 
     def _fit_resample(self, X, y):
         if self.max_start_epoch + self.expert_epochs_ahead > self.expert_epochs:
@@ -508,7 +454,7 @@ class TrajectoryMatching(BaseMatching):
                     stored = {}  # unreadable (e.g. truncated): train anew
                 if isinstance(stored, dict) and stored.get("fingerprint") == key:
                     return stored["trajectories"], True
-        seeds = np.random.default_rng(seed).integers(2**31 - 1, size=self.n_experts)
+        seeds = np.random.default_rng(seed).integers(MAX_SEED, size=self.n_experts)
         X32 = X.astype(np.float32, copy=False)
         y64 = y.astype(np.int64, copy=False)
         trajectories = []
@@ -536,7 +482,7 @@ class TrajectoryMatching(BaseMatching):
     def _objective(self, X, y, budget, nets, device, generator, rng):
         # The experts' seed is the first draw, so it depends on random_state
         # only (not on n_per_class): cached experts serve every budget.
-        expert_seed = int(rng.integers(2**31 - 1))
+        expert_seed = int(rng.integers(MAX_SEED))
         trajectories, from_cache = self._expert_trajectories(
             X, y, nets, device, expert_seed
         )

@@ -15,6 +15,7 @@ from sklearn.utils.validation import check_is_fitted, check_random_state, valida
 from skorch import NeuralNetClassifier
 from torch import nn
 
+from ..base import MAX_SEED
 from ._resolve import AUTO_NETWORKS, NETWORKS
 
 # With max_epochs=None, train for at least this many epochs and steps: a
@@ -173,7 +174,7 @@ class NetClassifier(ClassifierMixin, BaseEstimator):
             **{f"module__{k}": v for k, v in module_params.items()},
             **{f"criterion__{k}": v for k, v in criterion_params.items()},
         )
-        seed = int(check_random_state(self.random_state).randint(2**31 - 1))
+        seed = int(check_random_state(self.random_state).randint(MAX_SEED))
         # skorch draws initial weights and shuffles batches from torch's global
         # generator: seed it inside a fork so the caller's state is restored.
         cuda = [torch.device(self.device)] if self.device.startswith("cuda") else []
