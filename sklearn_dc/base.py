@@ -9,13 +9,13 @@ import numpy as np
 from imblearn.base import BaseSampler
 from imblearn.utils import Substitution, check_target_type
 from scipy import sparse
-from sklearn.base import _fit_context
 from sklearn.preprocessing import label_binarize
 from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils._param_validation import Interval, RealNotInt
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d, validate_data
 
+from ._compat import _fit_context
 from ._out_of_core import all_finite, is_out_of_core
 
 __all__ = ["BaseCondenser", "BudgetWarning", "RealRecordsWarning"]

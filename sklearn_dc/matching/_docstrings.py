@@ -116,10 +116,10 @@ def fill_docstring(cls):
     }
     head, rest = cls.__doc__.format(**fields).split(_PARAMETERS)
     written, tail = rest.split(_ATTRIBUTES)
-    starts = [match.start() for match in _ENTRY.finditer(written)]
+    edges = [match.start() for match in _ENTRY.finditer(written)] + [len(written)]
     own = {
         _ENTRY.match(written, a).group(1): written[a:b].strip()
-        for a, b in zip(starts, [*starts[1:], len(written)], strict=True)
+        for a, b in zip(edges[:-1], edges[1:], strict=True)
     }
     names = [name for name in signature if name != "self"]
     if not set(own) <= set(names):

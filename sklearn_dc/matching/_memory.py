@@ -91,8 +91,13 @@ def check_batch_memory(estimator, X, nets, budget, device) -> None:
     if not math.isfinite(free_memory_bytes(device)):
         return
     record = torch.zeros((1, *X.shape[1:]), dtype=torch.float32, device=device)
+    # A method without a network holds only the records.
     per_record = 4 * max(
-        activations_per_record(net, record, getattr(net, "embed", None)) for net in nets
+        (
+            activations_per_record(net, record, getattr(net, "embed", None))
+            for net in nets
+        ),
+        default=0,
     )
     data = 0 if is_out_of_core(X) else 4 * X.size
     n_classes, n_synthetic = len(budget), int(budget.sum())
