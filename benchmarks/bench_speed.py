@@ -70,6 +70,7 @@ import sklearn_dc
 from sklearn_dc import DistributionMatching, RandomSubset, TrajectoryMatching
 from sklearn_dc.datasets import load_sepsis_demo, load_support2
 from sklearn_dc.evaluation import PeakMemory, default_condensers
+from sklearn_dc.matching._loop import observe_loops
 from sklearn_dc.nn import AUTO_NETWORKS, MLP, NETWORKS
 from sklearn_dc.preprocessing import (
     ChannelStandardScaler,
@@ -169,32 +170,28 @@ def minor_page_faults():
 def fit_timed(condenser, X, y):
     """``fit_resample`` with its set-up and optimisation loop timed apart.
 
-    For a matching condenser, the moment its ``_make_loss`` returns (real
-    records on the device, networks built, experts trained) splits the fit
-    into set-up and loop; the loop time covers the ``n_iter`` optimisation
-    steps (and the negligible initial-record draw and final copy). Other
-    condensers have no loop: all of their time is set-up.
+    For a matching condenser, the start of its optimisation loop (real
+    records on the device, networks built, experts trained, records
+    initialised), reported by the loop's timing hook
+    (``sklearn_dc.matching._loop.observe_loops``), splits the fit into set-up
+    and loop; the loop time covers the ``n_iter`` optimisation steps (and the
+    negligible final copy). Other condensers have no loop: all of their time
+    is set-up.
 
     Returns ``X_res, y_res, timing``: a dict of ``total_s``, ``setup_s``,
     ``loop_s`` and ``loop_faults`` (minor page faults in the loop); the loop
     entries are NaN without a loop.
     """
     marks = {}
-    make_loss = getattr(condenser, "_make_loss", None)
-    if make_loss is not None:
 
-        def timed_make_loss(*args, **kwargs):
-            result = make_loss(*args, **kwargs)
+    def mark(event):
+        if event == "start":
             marks["faults"] = minor_page_faults()
             marks["loop"] = time.perf_counter()
-            return result
 
-        condenser._make_loss = timed_make_loss
     start = time.perf_counter()
-    try:
+    with observe_loops(mark):
         X_res, y_res = condenser.fit_resample(X, y)
-    finally:
-        condenser.__dict__.pop("_make_loss", None)
     end = time.perf_counter()
     faults = minor_page_faults()
     timing = {"total_s": end - start, "setup_s": end - start}

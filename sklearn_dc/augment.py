@@ -423,13 +423,13 @@ default=None
         Differentiable siamese augmentation (DSA, Zhao & Bilen, ICML 2021):
         the real and the synthetic records are transformed by the same random
         draw, and the gradients flow through the transform to the synthetic
-        records. {when} ``None`` turns it off. ``"auto"``
-        takes the preset for the data (``sklearn_dc.augment.PRESETS``); a
-        name or list of names picks transforms from
-        ``sklearn_dc.augment.AUGMENTATIONS`` (tables: ``"noise"``,
-        ``"dropout"``; time series: ``"jitter"``, ``"scale"``, ``"shift"``,
-        ``"mask_time"``, ``"mask_channels"``; images: ``"crop"``,
-        ``"flip"``, ``"scale"``, ``"rotate"``, ``"color"``, ``"cutout"``),
+        records. ``None`` turns it off. ``"auto"`` takes the preset for the
+        data (``sklearn_dc.augment.PRESETS``); a name or list of names picks
+        transforms from ``sklearn_dc.augment.AUGMENTATIONS`` (tables:
+        ``"noise"``, ``"dropout"``; time series: ``"jitter"``, ``"scale"``,
+        ``"shift"``, ``"mask_time"``, ``"mask_channels"``; images:
+        ``"crop"``, ``"flip"``, ``"scale"``, ``"rotate"``, ``"color"``,
+        ``"cutout"``),
         one of them drawn per use; :class:`~sklearn_dc.augment.Augmentation`
         with ``mode="all"`` applies them all. A callable ``f(x, generator)
         -> x`` is called on the real batch and on the synthetic records with

@@ -9,16 +9,20 @@ import numpy as np
 from imblearn.base import BaseSampler
 from imblearn.utils import Substitution, check_target_type
 from scipy import sparse
-from sklearn.base import _fit_context
 from sklearn.preprocessing import label_binarize
 from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d, validate_data
 
+from ._compat import _fit_context
 from ._out_of_core import all_finite, is_out_of_core, take_rows
 
 __all__ = ["BaseCondenser", "BudgetWarning", "RealRecordsWarning"]
+
+# Largest seed drawn for a sub-generator (numpy's legacy RandomState, torch and
+# scikit-learn accept every int below it).
+MAX_SEED = 2**31 - 1
 
 # Shared numpydoc text, substituted into each condenser's docstring with
 # ``imblearn.utils.Substitution`` so that it is written once.
@@ -416,7 +420,7 @@ class BaseCondenser(BaseSampler):
 
     def _draw_seed(self):
         """Draw the one integer seed from which every generator of a fit derives."""
-        return int(check_random_state(self.random_state).randint(2**31 - 1))
+        return int(check_random_state(self.random_state).randint(MAX_SEED))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -9,7 +9,7 @@ from numbers import Integral, Real
 import numpy as np
 import pandas as pd
 from imblearn.base import BaseSampler
-from sklearn.base import _fit_context, clone
+from sklearn.base import clone
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
@@ -17,6 +17,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted
 
+from ._compat import _fit_context
 from ._public_encoding import PublicNumericEncoder, complete_numeric, load_schema
 from .privacy._table_release import release_table_statistics
 

@@ -5,7 +5,7 @@ from numbers import Integral
 from sklearn.cluster import KMeans
 from sklearn.utils._param_validation import Interval
 
-from ..base import _shared_docstrings
+from ..base import MAX_SEED, _shared_docstrings
 from ._base import BasePrototypes
 
 
@@ -70,5 +70,5 @@ class KMeansCentroids(BasePrototypes):
         self.n_init = n_init
 
     def _prototypes_class(self, X_class, n_prototypes, rng):
-        seed = int(rng.integers(2**31 - 1))
+        seed = int(rng.integers(MAX_SEED))
         return kmeans_centres(X_class, n_prototypes, seed, n_init=self.n_init)

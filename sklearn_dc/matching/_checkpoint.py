@@ -5,33 +5,20 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from .._out_of_core import iter_blocks
+from ._objective import Objective
 
 _FORMAT = 1
 
 # Parameters that do not change what an iteration computes: a run may resume
 # with other values of them (more iterations, another interval, quieter).
 _RESUMABLE = {"n_iter", "verbose", "checkpoint", "checkpoint_every", "warm_start"}
-
-_checkpoint_docstring = """checkpoint : str or path-like, default=None
-        File that keeps a long run safe. Every ``checkpoint_every``
-        iterations, and when the run ends or is interrupted, the synthetic
-        records, the optimiser's state, the loss history and the random
-        generators' states are written to it (atomically: a crash never
-        leaves half a file). A fit that finds the file, written by a fit of
-        the same data, budget and parameters (``n_iter``, ``verbose`` and
-        the checkpoint settings may differ), resumes where it stopped and
-        returns what an uninterrupted fit of ``n_iter`` iterations would
-        (bit for bit on a CPU). A file from other data or settings is an
-        error, never silently overwritten.
-
-    checkpoint_every : int, default=100
-        Iterations between two writes of ``checkpoint``.""".rstrip()
 
 
 def fingerprint(estimator, X, y, budget, start) -> str:
@@ -90,3 +77,62 @@ def save_checkpoint(path, state: dict) -> None:
     partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     torch.save(state, partial)
     os.replace(partial, path)
+
+
+@dataclass
+class Run:
+    """The objects of a run whose state a checkpoint keeps."""
+
+    synthetic: torch.Tensor
+    optimizer: torch.optim.Optimizer
+    losses: torch.Tensor
+    generator: torch.Generator
+    rng: np.random.Generator
+    nets: list
+    objective: Objective
+
+    def state(self, key, n_done) -> dict:
+        """What a checkpoint keeps after ``n_done`` iterations (on the CPU)."""
+        return {
+            "fingerprint": key,
+            "step": n_done,
+            "synthetic": self.synthetic.detach().cpu(),
+            "extra": [tensor.detach().cpu() for tensor in self.objective.parameters],
+            "optimizer": self.optimizer.state_dict(),
+            "losses": self.losses[:n_done].cpu(),
+            "generator": self.generator.get_state(),
+            "rng": self.rng.bit_generator.state,
+            "nets": [net.state_dict() for net in self.nets],
+            "loss_state": _to_device(self.objective.state_dict(), "cpu"),
+        }
+
+    def resume(self, path, key, n_iter) -> int:
+        """Load the checkpoint at ``path``; the iterations it holds (or 0)."""
+        saved = load_checkpoint(path, key, n_iter)
+        if saved is None:
+            return 0
+        device = self.synthetic.device
+        parameters = self.objective.parameters
+        with torch.no_grad():
+            self.synthetic.copy_(saved["synthetic"])
+            for tensor, value in zip(parameters, saved["extra"], strict=True):
+                tensor.copy_(value)
+            self.losses[: saved["step"]] = saved["losses"].to(device)
+        self.optimizer.load_state_dict(saved["optimizer"])
+        self.generator.set_state(saved["generator"])
+        self.rng.bit_generator.state = saved["rng"]
+        for net, weights in zip(self.nets, saved["nets"], strict=True):
+            net.load_state_dict(weights)
+        self.objective.load_state_dict(_to_device(saved["loss_state"], device))
+        return saved["step"]
+
+
+def _to_device(value, device):
+    """``value`` with every tensor in it (in dicts and lists) moved to ``device``."""
+    if isinstance(value, torch.Tensor):
+        return value.to(device)
+    if isinstance(value, dict):
+        return {name: _to_device(item, device) for name, item in value.items()}
+    if isinstance(value, list):
+        return [_to_device(item, device) for item in value]
+    return value

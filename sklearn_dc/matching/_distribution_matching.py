@@ -6,40 +6,23 @@ from numbers import Integral
 
 import numpy as np
 import torch
-from imblearn.utils import Substitution
 from sklearn.utils._param_validation import Interval
 
 from .._out_of_core import BLOCK_BYTES, take_rows
 from ..augment import (
     _AUGMENT_CONSTRAINT,
-    _AUGMENT_DOCSTRING,
     apply_shared,
     resolve_augment,
 )
-from ..base import _SHARED_DOCSTRINGS
 from ..nn import redraw_weights
-from ._base import (
-    BaseMatching,
-    ClassBatches,
-    _matching_attributes_docstring,
-    _matching_parameters_docstring,
-    _warm_start_docstring,
-)
-from ._checkpoint import _checkpoint_docstring
+from ._base import BaseMatching, shared_parameters
+from ._class_batches import ClassBatches
+from ._docstrings import fill_docstring
+from ._nets import pick
+from ._objective import Objective
 
 
-@Substitution(
-    **_SHARED_DOCSTRINGS,
-    matching_parameters=_matching_parameters_docstring.format(
-        n_iter=1000, lr=0.05, batch_real=256
-    ),
-    matching_attributes=_matching_attributes_docstring,
-    warm_start=_warm_start_docstring,
-    checkpoint=_checkpoint_docstring,
-    augment=_AUGMENT_DOCSTRING.format(
-        when="One draw per iteration serves every class.\n       "
-    ),
-)
+@fill_docstring
 class DistributionMatching(BaseMatching):
     """Learn synthetic records whose embeddings match the real ones (DM).
 
@@ -60,16 +43,9 @@ class DistributionMatching(BaseMatching):
 
     Parameters
     ----------
-    {n_per_class}
-
-    {matching_parameters}
-
-    {random_state}
-
-    verbose : bool or int, default=False
-        Show a progress bar with the current loss.
-
     {augment}
+
+        One draw per iteration serves every class.
 
     n_nets : int, default=None
         ``None`` (the paper's method) draws fresh network weights at every
@@ -83,10 +59,6 @@ class DistributionMatching(BaseMatching):
         ``n_nets`` networks rather than ``n_iter``. The one-off cost is
         ``n_nets`` forward passes over the training data. Not with
         ``augment``, which changes the real records at every iteration.
-
-    {warm_start}
-
-    {checkpoint}
 
     Attributes
     ----------
@@ -147,111 +119,110 @@ class DistributionMatching(BaseMatching):
         checkpoint=None,
         checkpoint_every=100,
     ):
-        super().__init__(n_per_class=n_per_class, random_state=random_state)
-        self.net = net
-        self.n_iter = n_iter
-        self.lr = lr
-        self.batch_real = batch_real
-        self.init = init
-        self.bounds = bounds
-        self.device = device
-        self.verbose = verbose
+        super().__init__(**shared_parameters(locals()))
         self.augment = augment
         self.n_nets = n_nets
-        self.warm_start = warm_start
-        self.checkpoint = checkpoint
-        self.checkpoint_every = checkpoint_every
 
-    def _make_loss(self, X, y, budget, nets, device, generator, rng):
-        n_classes = len(budget)
+    def _objective(self, X, y, budget, nets, device, generator, rng):
         # Only the synthetic records are optimised; the networks stay fixed.
         for net in nets:
             net.requires_grad_(False)
-        synthetic_labels = torch.as_tensor(
-            np.repeat(np.arange(n_classes), budget), device=device
-        )
-        budget_t = torch.as_tensor(budget, dtype=torch.float32, device=device)
-
-        if self.n_nets is not None:
-            return self._cached_loss(
-                X, y, nets, device, generator, rng, synthetic_labels, budget_t
-            )
-        real = ClassBatches(X, y, n_classes, device)
-        augment = resolve_augment(self.augment, X.shape[1:])
-
-        def loss_fn(synthetic):
-            net = nets[rng.integers(len(nets))] if len(nets) > 1 else nets[0]
-            redraw_weights(net, generator)
-            batch = real.draw(self.batch_real, generator)
-            if augment is not None:
-                # One draw for the real batch and the synthetic records.
-                batch, synthetic = apply_shared(augment, [batch, synthetic], generator)
-            with torch.no_grad():
-                real_mean = net.embed(batch)
-                real_mean = real_mean.view(n_classes, self.batch_real, -1).mean(1)
-            embedded = net.embed(synthetic)
-            synthetic_mean = (
-                torch.zeros_like(real_mean).index_add_(0, synthetic_labels, embedded)
-                / budget_t[:, None]
-            )
-            return ((real_mean - synthetic_mean) ** 2).sum()
-
-        return loss_fn
-
-    def _cached_loss(
-        self, X, y, nets, device, generator, rng, synthetic_labels, budget_t
-    ):
-        """The loss against class means cached for a pool of ``n_nets`` networks."""
+        if self.n_nets is None:
+            return _BatchMeans(X, y, budget, nets, device, generator, rng, self)
         if self.augment is not None:
             raise ValueError(
                 f"n_nets={self.n_nets} caches the real records' embeddings, which "
                 f"augment={self.augment!r} would change at every iteration. Use "
                 "n_nets=None with augmentation, or augment=None."
             )
-        n_classes = len(budget_t)
+        return _CachedMeans(X, y, budget, nets, device, generator, rng, self.n_nets)
+
+
+class _MeanEmbeddings(Objective):
+    """Squared distance between real and synthetic class-mean embeddings."""
+
+    def __init__(self, budget, device):
+        n_classes = len(budget)
+        self.synthetic_labels = torch.as_tensor(
+            np.repeat(np.arange(n_classes), budget), device=device
+        )
+        self.budget = torch.as_tensor(budget, dtype=torch.float32, device=device)
+
+    def distance(self, net, synthetic, real_mean):
+        """The loss of ``synthetic`` under ``net`` against ``real_mean``."""
+        embedded = net.embed(synthetic)
+        synthetic_mean = (
+            torch.zeros_like(real_mean).index_add_(0, self.synthetic_labels, embedded)
+            / self.budget[:, None]
+        )
+        return ((real_mean - synthetic_mean) ** 2).sum()
+
+
+class _BatchMeans(_MeanEmbeddings):
+    """The paper's DM: fresh weights and a fresh real batch at every iteration."""
+
+    def __init__(self, X, y, budget, nets, device, generator, rng, condenser):
+        super().__init__(budget, device)
+        self.n_classes = len(budget)
+        self.nets, self.generator, self.rng = nets, generator, rng
+        self.batch_real = condenser.batch_real
+        self.real = ClassBatches(X, y, self.n_classes, device)
+        self.augment = resolve_augment(condenser.augment, X.shape[1:])
+
+    def loss(self, synthetic):
+        net = self.nets[pick(self.nets, self.rng)]
+        redraw_weights(net, self.generator)
+        batch = self.real.draw(self.batch_real, self.generator)
+        if self.augment is not None:
+            # One draw for the real batch and the synthetic records.
+            batch, synthetic = apply_shared(
+                self.augment, [batch, synthetic], self.generator
+            )
+        with torch.no_grad():
+            real_mean = net.embed(batch)
+            real_mean = real_mean.view(self.n_classes, self.batch_real, -1).mean(1)
+        return self.distance(net, synthetic, real_mean)
+
+
+class _CachedMeans(_MeanEmbeddings):
+    """DM against class means cached for a pool of ``n_nets`` networks."""
+
+    def __init__(self, X, y, budget, nets, device, generator, rng, n_nets):
+        super().__init__(budget, device)
+        n_classes = len(budget)
+        self.nets, self.rng, self.n_nets = nets, rng, n_nets
         # The pool: which network each member is, and its weights.
-        kinds = [
-            int(rng.integers(len(nets))) if len(nets) > 1 else 0
-            for _ in range(self.n_nets)
-        ]
-        weights = []
-        for kind in kinds:
+        self.kinds = [pick(nets, rng) for _ in range(n_nets)]
+        self.weights = []
+        for kind in self.kinds:
             redraw_weights(nets[kind], generator)
-            weights.append([p.detach().clone() for p in nets[kind].parameters()])
-
-        def load(k):
-            """Network ``k`` of the pool, its weights copied in (not aliased)."""
-            net = nets[kinds[k]]
-            for param, value in zip(net.parameters(), weights[k], strict=True):
-                param.data.copy_(value)
-            return net
-
+            self.weights.append([p.detach().clone() for p in nets[kind].parameters()])
         # Sums over every real record, block by block (all at once could
         # exhaust memory): one read of the data, in memory or on disk.
-        sums = [None] * self.n_nets
+        sums = [None] * n_nets
         step = max(1, BLOCK_BYTES // max(1, X[:1].nbytes))
         with torch.no_grad():
             for start in range(0, len(X), step):
                 block = take_rows(X, np.arange(start, min(start + step, len(X))))
                 records = torch.as_tensor(block, dtype=torch.float32, device=device)
                 labels = torch.as_tensor(y[start : start + len(block)], device=device)
-                for k in range(self.n_nets):
-                    embedded = load(k).embed(records)
+                for k in range(n_nets):
+                    embedded = self.load(k).embed(records)
                     if sums[k] is None:
                         sums[k] = embedded.new_zeros(n_classes, embedded.shape[1])
                     sums[k].index_add_(0, labels, embedded)
         counts = torch.as_tensor(
             np.bincount(y, minlength=n_classes), dtype=torch.float32, device=device
         )
-        means = [total / counts[:, None] for total in sums]
+        self.means = [total / counts[:, None] for total in sums]
 
-        def loss_fn(synthetic):
-            k = int(rng.integers(self.n_nets))
-            embedded = load(k).embed(synthetic)
-            synthetic_mean = (
-                torch.zeros_like(means[k]).index_add_(0, synthetic_labels, embedded)
-                / budget_t[:, None]
-            )
-            return ((means[k] - synthetic_mean) ** 2).sum()
+    def load(self, k):
+        """Network ``k`` of the pool, its weights copied in (not aliased)."""
+        net = self.nets[self.kinds[k]]
+        for param, value in zip(net.parameters(), self.weights[k], strict=True):
+            param.data.copy_(value)
+        return net
 
-        return loss_fn
+    def loss(self, synthetic):
+        k = int(self.rng.integers(self.n_nets))
+        return self.distance(self.load(k), synthetic, self.means[k])

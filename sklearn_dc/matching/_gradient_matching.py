@@ -7,26 +7,19 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 import torch.nn.functional as F
-from imblearn.utils import Substitution
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..augment import (
     _AUGMENT_CONSTRAINT,
-    _AUGMENT_DOCSTRING,
     apply_shared,
     resolve_augment,
 )
-from ..base import _SHARED_DOCSTRINGS
 from ..nn import redraw_weights
-from ._base import (
-    BaseMatching,
-    ClassBatches,
-    _matching_attributes_docstring,
-    _matching_parameters_docstring,
-    _warm_start_docstring,
-    refuse_batch_norm,
-)
-from ._checkpoint import _checkpoint_docstring
+from ._base import BaseMatching, shared_parameters
+from ._class_batches import ClassBatches
+from ._docstrings import fill_docstring
+from ._nets import pick, refuse_batch_norm
+from ._objective import Objective
 
 # Added to the product of the norms in the cosine, as in the paper.
 _EPS = 1e-6
@@ -89,37 +82,7 @@ def auto_loops(n_per_class):
     return outer, inner
 
 
-_gm_parameters_docstring = (
-    """\
-net : str, module, skorch NeuralNet or list, default="auto"
-        The network whose training gradients are matched. It is trained, so
-        its ``forward(x)`` must return class logits (the package's networks
-        do); its weights are drawn anew in place every ``outer_loop``
-        iterations. ``"auto"`` takes ``"mlp"`` for tables, ``"tcn"`` for time
-        series and ``"convnet"`` for images; other names are in
-        ``sklearn_dc.nn.NETWORKS``. A module class, a skorch ``NeuralNet`` or a
-        list (one drawn at each redraw) are accepted as by
-        :class:`~sklearn_dc.DistributionMatching`. Networks with batch
-        normalisation are refused (see Notes)."""
-    + "\n\n    n_iter :"
-    + _matching_parameters_docstring.split("\n\n    n_iter :", 1)[1]
-)
-
-
-@Substitution(
-    **_SHARED_DOCSTRINGS,
-    matching_parameters=_gm_parameters_docstring.format(
-        n_iter=500, lr=0.05, batch_real=128
-    ),
-    matching_attributes=_matching_attributes_docstring,
-    warm_start=_warm_start_docstring,
-    checkpoint=_checkpoint_docstring,
-    augment=_AUGMENT_DOCSTRING.format(
-        when="One draw per class at each iteration; the training of the\n"
-        "        network between iterations is augmented too (a fresh draw).\n"
-        "       "
-    ),
-)
+@fill_docstring
 class GradientMatching(BaseMatching):
     """Learn synthetic records that train a network like the real ones (DC).
 
@@ -150,8 +113,6 @@ class GradientMatching(BaseMatching):
 
     Parameters
     ----------
-    {n_per_class}
-
     outer_loop : int or "auto", default="auto"
         Iterations between two redraws of the network's weights. ``"auto"``
         follows the paper from the largest class budget ``ipc``:
@@ -170,16 +131,19 @@ class GradientMatching(BaseMatching):
 
     {augment}
 
-    {matching_parameters}
+        One draw per class at each iteration; the training of the
+        network between iterations is augmented too (a fresh draw).
 
-    {random_state}
-
-    verbose : bool or int, default=False
-        Show a progress bar with the current loss.
-
-    {warm_start}
-
-    {checkpoint}
+    net : str, module, skorch NeuralNet or list, default="auto"
+        The network whose training gradients are matched. It is trained, so
+        its ``forward(x)`` must return class logits (the package's networks
+        do); its weights are drawn anew in place every ``outer_loop``
+        iterations. ``"auto"`` takes ``"mlp"`` for tables, ``"tcn"`` for time
+        series and ``"convnet"`` for images; other names are in
+        ``sklearn_dc.nn.NETWORKS``. A module class, a skorch ``NeuralNet`` or a
+        list (one drawn at each redraw) are accepted as by
+        :class:`~sklearn_dc.DistributionMatching`. Networks with batch
+        normalisation are refused (see Notes).
 
     Attributes
     ----------
@@ -277,24 +241,13 @@ class GradientMatching(BaseMatching):
         checkpoint=None,
         checkpoint_every=100,
     ):
-        super().__init__(n_per_class=n_per_class, random_state=random_state)
+        super().__init__(**shared_parameters(locals()))
         self.outer_loop = outer_loop
         self.inner_steps = inner_steps
         self.net_lr = net_lr
         self.augment = augment
-        self.net = net
-        self.n_iter = n_iter
-        self.lr = lr
-        self.batch_real = batch_real
-        self.init = init
-        self.bounds = bounds
-        self.device = device
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.checkpoint = checkpoint
-        self.checkpoint_every = checkpoint_every
 
-    def _make_loss(self, X, y, budget, nets, device, generator, rng):
+    def _objective(self, X, y, budget, nets, device, generator, rng):
         refuse_batch_norm(
             self,
             nets,
@@ -303,68 +256,93 @@ class GradientMatching(BaseMatching):
         )
         for net in nets:
             net.requires_grad_(True)
-        augment = resolve_augment(self.augment, X.shape[1:])
-        outer, inner = auto_loops(budget.max())
-        self.outer_loop_ = outer if self.outer_loop == "auto" else self.outer_loop
-        self.inner_steps_ = inner if self.inner_steps == "auto" else self.inner_steps
+        return _GradientDistance(X, y, budget, nets, device, generator, rng, self)
 
-        n_classes = len(budget)
-        real = ClassBatches(X, y, n_classes, device)
-        bounds = np.concatenate([[0], np.cumsum(budget)]).tolist()
-        real_labels = [
+
+class _GradientDistance(Objective):
+    """Layer-wise gradient distance, class by class, along a training path.
+
+    Carried from one iteration to the next (and kept in checkpoints): the
+    iteration count and which network is being trained.
+    """
+
+    def __init__(self, X, y, budget, nets, device, generator, rng, condenser):
+        self.nets, self.generator, self.rng = nets, generator, rng
+        self.augment = resolve_augment(condenser.augment, X.shape[1:])
+        outer, inner = auto_loops(budget.max())
+        auto = condenser.outer_loop == "auto"
+        self.outer_loop = outer if auto else condenser.outer_loop
+        auto = condenser.inner_steps == "auto"
+        self.inner_steps = inner if auto else condenser.inner_steps
+        self.net_lr, self.batch_real = condenser.net_lr, condenser.batch_real
+        self.n_classes = n_classes = len(budget)
+        self.real = ClassBatches(X, y, n_classes, device)
+        self.bounds = np.concatenate([[0], np.cumsum(budget)]).tolist()
+        self.real_labels = [
             torch.full((self.batch_real,), c, device=device) for c in range(n_classes)
         ]
-        synthetic_labels = torch.as_tensor(
+        self.synthetic_labels = torch.as_tensor(
             np.repeat(np.arange(n_classes), budget), device=device
         )
-        # Carried from one iteration to the next (and kept in checkpoints): the
-        # iteration count and which network is being trained.
-        state = {"step": 0, "net": 0}
+        self.step, self.net = 0, 0
 
-        def train_net(net, synthetic):
-            """``inner_steps_`` gradient-descent steps on the synthetic records."""
-            params = [p for p in net.parameters() if p.requires_grad]
-            records = synthetic.detach()
-            for _ in range(self.inner_steps_):
-                batch = records if augment is None else augment(records, generator)
-                loss = F.cross_entropy(net(batch), synthetic_labels)
-                grads = torch.autograd.grad(loss, params, allow_unused=True)
-                with torch.no_grad():
-                    for param, grad in zip(params, grads, strict=True):
-                        if grad is not None:
-                            param.sub_(self.net_lr * grad)
+    def state_dict(self):
+        return {"step": self.step, "net": self.net}
 
-        def loss_fn(synthetic):
-            if state["step"] % self.outer_loop_ == 0:
-                state["net"] = int(rng.integers(len(nets))) if len(nets) > 1 else 0
-                redraw_weights(nets[state["net"]], generator)
-            else:
-                train_net(nets[state["net"]], synthetic)
-            state["step"] += 1
-            net = nets[state["net"]]
-            # The backward pass of the matching loss also reaches the weights;
-            # those gradients are not used.
-            net.zero_grad(set_to_none=True)
-            # Only weight tensors are matched (biases give distance 0).
-            weights = [p for p in net.parameters() if p.requires_grad and p.ndim > 1]
-            batches = real.draw(self.batch_real, generator)
-            batches = batches.view(n_classes, self.batch_real, *batches.shape[1:])
-            loss = 0.0
-            for c in range(n_classes):
-                batch = batches[c]
-                records = synthetic[bounds[c] : bounds[c + 1]]
-                if augment is not None:
-                    batch, records = apply_shared(augment, [batch, records], generator)
-                loss_real = F.cross_entropy(net(batch), real_labels[c])
-                grads_real = torch.autograd.grad(loss_real, weights, allow_unused=True)
-                loss_synthetic = F.cross_entropy(
-                    net(records), synthetic_labels[bounds[c] : bounds[c + 1]]
+    def load_state_dict(self, state):
+        self.step, self.net = state["step"], state["net"]
+
+    def results(self):
+        return {"outer_loop_": self.outer_loop, "inner_steps_": self.inner_steps}
+
+    def train_net(self, net, synthetic):
+        """``inner_steps`` gradient-descent steps on the synthetic records."""
+        params = [p for p in net.parameters() if p.requires_grad]
+        records = synthetic.detach()
+        for _ in range(self.inner_steps):
+            batch = (
+                records
+                if self.augment is None
+                else self.augment(records, self.generator)
+            )
+            loss = F.cross_entropy(net(batch), self.synthetic_labels)
+            grads = torch.autograd.grad(loss, params, allow_unused=True)
+            with torch.no_grad():
+                for param, grad in zip(params, grads, strict=True):
+                    if grad is not None:
+                        param.sub_(self.net_lr * grad)
+
+    def loss(self, synthetic):
+        if self.step % self.outer_loop == 0:
+            self.net = pick(self.nets, self.rng)
+            redraw_weights(self.nets[self.net], self.generator)
+        else:
+            self.train_net(self.nets[self.net], synthetic)
+        self.step += 1
+        net = self.nets[self.net]
+        # The backward pass of the matching loss also reaches the weights;
+        # those gradients are not used.
+        net.zero_grad(set_to_none=True)
+        # Only weight tensors are matched (biases give distance 0).
+        weights = [p for p in net.parameters() if p.requires_grad and p.ndim > 1]
+        batches = self.real.draw(self.batch_real, self.generator)
+        batches = batches.view(self.n_classes, self.batch_real, *batches.shape[1:])
+        bounds, labels = self.bounds, self.synthetic_labels
+        loss = 0.0
+        for c in range(self.n_classes):
+            batch = batches[c]
+            records = synthetic[bounds[c] : bounds[c + 1]]
+            if self.augment is not None:
+                batch, records = apply_shared(
+                    self.augment, [batch, records], self.generator
                 )
-                grads_synthetic = torch.autograd.grad(
-                    loss_synthetic, weights, create_graph=True, allow_unused=True
-                )
-                loss = loss + gradient_distance(grads_real, grads_synthetic)
-            return loss
-
-        loss_fn.state = state
-        return loss_fn
+            loss_real = F.cross_entropy(net(batch), self.real_labels[c])
+            grads_real = torch.autograd.grad(loss_real, weights, allow_unused=True)
+            loss_synthetic = F.cross_entropy(
+                net(records), labels[bounds[c] : bounds[c + 1]]
+            )
+            grads_synthetic = torch.autograd.grad(
+                loss_synthetic, weights, create_graph=True, allow_unused=True
+            )
+            loss = loss + gradient_distance(grads_real, grads_synthetic)
+        return loss

@@ -7,20 +7,15 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from imblearn.utils import Substitution
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._out_of_core import element_variance
-from ..base import _SHARED_DOCSTRINGS
 from ..nn import redraw_weights
-from ._base import (
-    BaseMatching,
-    ClassBatches,
-    _matching_attributes_docstring,
-    _matching_parameters_docstring,
-    _warm_start_docstring,
-)
-from ._checkpoint import _checkpoint_docstring
+from ._base import BaseMatching, shared_parameters
+from ._class_batches import ClassBatches
+from ._docstrings import fill_docstring
+from ._nets import pick
+from ._objective import Objective
 
 # Prior variances of the infinite-width ReLU network behind kernel="ntk" and
 # kernel="nngp": every weight has variance WEIGHT_VARIANCE / fan_in (He
@@ -94,33 +89,7 @@ def rbf_kernel(X1, X2, gamma):
     return torch.exp(-gamma * sq.clamp_min(0))
 
 
-_net_docstring = """\
-net : str, module, skorch NeuralNet or list, default="auto"
-        Used only with ``kernel="random_features"`` (ignored otherwise): the
-        random network whose embeddings are the random features, with weights
-        drawn anew in place at every iteration. ``"auto"`` takes ``"mlp"``
-        for tables, ``"tcn"`` for time series and ``"convnet"`` for images;
-        other names are in ``sklearn_dc.nn.NETWORKS``. A module class, a
-        skorch ``NeuralNet`` or a list (one drawn per iteration) are accepted
-        as by :class:`~sklearn_dc.DistributionMatching`.""".rstrip()
-
-# The shared matching parameters, with ``net`` described for this method.
-_kip_parameters_docstring = (
-    _net_docstring
-    + "\n\n    n_iter :"
-    + _matching_parameters_docstring.split("\n\n    n_iter :", 1)[1]
-)
-
-
-@Substitution(
-    **_SHARED_DOCSTRINGS,
-    matching_parameters=_kip_parameters_docstring.format(
-        n_iter=1000, lr=0.01, batch_real=128
-    ),
-    matching_attributes=_matching_attributes_docstring,
-    warm_start=_warm_start_docstring,
-    checkpoint=_checkpoint_docstring,
-)
+@fill_docstring
 class KernelInducingPoints(BaseMatching):
     """Learn synthetic records on which kernel ridge regression fits the data (KIP).
 
@@ -145,8 +114,6 @@ class KernelInducingPoints(BaseMatching):
 
     Parameters
     ----------
-    {n_per_class}
-
     kernel : {{"ntk", "nngp", "rbf", "random_features"}}, default="ntk"
         The kernel of the ridge regression.
 
@@ -186,16 +153,14 @@ class KernelInducingPoints(BaseMatching):
         targets and are exposed as ``soft_labels_``; ``fit_resample`` still
         returns the hard labels of the budget.
 
-    {matching_parameters}
-
-    {random_state}
-
-    verbose : bool or int, default=False
-        Show a progress bar with the current loss.
-
-    {warm_start}
-
-    {checkpoint}
+    net : str, module, skorch NeuralNet or list, default="auto"
+        Used only with ``kernel="random_features"`` (ignored otherwise): the
+        random network whose embeddings are the random features, with weights
+        drawn anew in place at every iteration. ``"auto"`` takes ``"mlp"``
+        for tables, ``"tcn"`` for time series and ``"convnet"`` for images;
+        other names are in ``sklearn_dc.nn.NETWORKS``. A module class, a
+        skorch ``NeuralNet`` or a list (one drawn per iteration) are accepted
+        as by :class:`~sklearn_dc.DistributionMatching`.
 
     Attributes
     ----------
@@ -280,36 +245,18 @@ class KernelInducingPoints(BaseMatching):
         checkpoint=None,
         checkpoint_every=100,
     ):
-        super().__init__(n_per_class=n_per_class, random_state=random_state)
+        super().__init__(**shared_parameters(locals()))
         self.kernel = kernel
         self.depth = depth
         self.gamma = gamma
         self.reg = reg
         self.learn_labels = learn_labels
-        self.net = net
-        self.n_iter = n_iter
-        self.lr = lr
-        self.batch_real = batch_real
-        self.init = init
-        self.bounds = bounds
-        self.device = device
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.checkpoint = checkpoint
-        self.checkpoint_every = checkpoint_every
 
     def _fit_resample(self, X, y):
-        try:
-            X_res, y_res = super()._fit_resample(X, y)
-            labels = self.__dict__.get("_learned_labels")
-        finally:
-            self.__dict__.pop("_learned_labels", None)
-        if labels is not None:
-            soft = labels.detach().cpu().numpy().astype(np.float64)
-            self.soft_labels_ = soft + 1.0 / len(self.classes_)
-        elif hasattr(self, "soft_labels_"):
+        # A fit without learn_labels leaves no soft labels of an earlier fit.
+        if hasattr(self, "soft_labels_"):
             del self.soft_labels_
-        return X_res, y_res
+        return super()._fit_resample(X, y)
 
     def _resolve_nets(self, X, n_classes):
         # Only the random-feature kernel embeds records with a network.
@@ -324,7 +271,7 @@ class KernelInducingPoints(BaseMatching):
                 "flattened.)"
             ) from exc
 
-    def _make_loss(self, X, y, budget, nets, device, generator, rng):
+    def _objective(self, X, y, budget, nets, device, generator, rng):
         n_classes = len(budget)
         n_synthetic = int(budget.sum())
         n_batch = self.batch_real * n_classes
@@ -342,65 +289,16 @@ class KernelInducingPoints(BaseMatching):
             )
         for net in nets:
             net.requires_grad_(False)
-
         kernel = self._closed_form_kernel(X)
-        # Closed-form kernels read the records flattened, in float64.
-        real = ClassBatches(
-            X,
-            y,
-            n_classes,
-            device,
-            dtype=torch.float32 if kernel is None else torch.float64,
-            draw_dtype=torch.float64,
-            flatten=kernel is not None,
+        return _KernelRidgeError(
+            X, y, budget, nets, device, generator, rng, kernel, self
         )
 
-        def targets(classes):
-            onehot = np.eye(n_classes)[classes] - 1.0 / n_classes
-            return torch.as_tensor(onehot, dtype=torch.float64, device=device)
-
-        # The batch holds batch_real records of each class in class order.
-        real_targets = targets(np.repeat(np.arange(n_classes), self.batch_real))
-        labels = targets(np.repeat(np.arange(n_classes), budget))
-        if self.learn_labels:
-            labels = labels.float().requires_grad_(True)
-            self._learned_labels = labels
-        eye = torch.eye(n_synthetic, dtype=torch.float64, device=device)
-
-        def loss_fn(synthetic):
-            batch = real.draw(self.batch_real, generator)
-            if kernel is None:
-                net = nets[rng.integers(len(nets))] if len(nets) > 1 else nets[0]
-                redraw_weights(net, generator)
-                with torch.no_grad():
-                    features_real = net.embed(batch).flatten(1).double()
-                features = net.embed(synthetic).flatten(1).double()
-                width = features.shape[1]
-                k_ss = features @ features.T / width
-                k_ts = features_real @ features.T / width
-            else:
-                flat_synthetic = synthetic.reshape(n_synthetic, -1).double()
-                both = kernel(torch.cat([batch, flat_synthetic]), flat_synthetic)
-                k_ts, k_ss = both[:n_batch], both[n_batch:]
-            ridge = self.reg * torch.trace(k_ss) / n_synthetic
-            try:
-                alpha = torch.linalg.solve(k_ss + ridge * eye, labels.double())
-            except torch.linalg.LinAlgError as exc:
-                raise ValueError(
-                    f"The synthetic kernel matrix is singular ({exc}); use a larger "
-                    "reg."
-                ) from exc
-            return ((k_ts @ alpha - real_targets) ** 2).mean()
-
-        if self.learn_labels:
-            return loss_fn, [labels]
-        return loss_fn
-
-    def _check_batch_memory(self, X, nets, budget, device):
+    def _check_memory(self, X, nets, budget, device):
         # Closed-form kernels use no network; their kernel matrices are
         # checked when the loss is built.
         if self.kernel == "random_features":
-            super()._check_batch_memory(X, nets, budget, device)
+            super()._check_memory(X, nets, budget, device)
 
     def _closed_form_kernel(self, X):
         """``kernel(X1, X2)`` on flattened records, or None for random features."""
@@ -416,3 +314,70 @@ class KernelInducingPoints(BaseMatching):
                 gamma = float(self.gamma)
             return lambda X1, X2: rbf_kernel(X1, X2, gamma)
         return None
+
+
+class _KernelRidgeError(Objective):
+    """Error on a real batch of kernel ridge regression fitted on the records.
+
+    With ``learn_labels``, the synthetic records' (centred) labels are a
+    learned parameter, handed back as ``soft_labels_``.
+    """
+
+    def __init__(self, X, y, budget, nets, device, generator, rng, kernel, condenser):
+        self.nets, self.generator, self.rng, self.kernel = nets, generator, rng, kernel
+        self.batch_real, self.reg = condenser.batch_real, condenser.reg
+        self.n_classes = n_classes = len(budget)
+        self.n_synthetic = int(budget.sum())
+        self.n_batch = self.batch_real * n_classes
+        # Closed-form kernels read the records flattened, in float64.
+        self.real = ClassBatches(
+            X,
+            y,
+            n_classes,
+            device,
+            dtype=torch.float32 if kernel is None else torch.float64,
+            draw_dtype=torch.float64,
+            flatten=kernel is not None,
+        )
+
+        def targets(classes):
+            onehot = np.eye(n_classes)[classes] - 1.0 / n_classes
+            return torch.as_tensor(onehot, dtype=torch.float64, device=device)
+
+        # The batch holds batch_real records of each class in class order.
+        self.real_targets = targets(np.repeat(np.arange(n_classes), self.batch_real))
+        self.labels = targets(np.repeat(np.arange(n_classes), budget))
+        if condenser.learn_labels:
+            self.labels = self.labels.float().requires_grad_(True)
+            self.parameters = (self.labels,)
+        self.eye = torch.eye(self.n_synthetic, dtype=torch.float64, device=device)
+
+    def results(self):
+        if not self.parameters:
+            return {}
+        soft = self.labels.detach().cpu().numpy().astype(np.float64)
+        return {"soft_labels_": soft + 1.0 / self.n_classes}
+
+    def loss(self, synthetic):
+        batch = self.real.draw(self.batch_real, self.generator)
+        if self.kernel is None:
+            net = self.nets[pick(self.nets, self.rng)]
+            redraw_weights(net, self.generator)
+            with torch.no_grad():
+                features_real = net.embed(batch).flatten(1).double()
+            features = net.embed(synthetic).flatten(1).double()
+            width = features.shape[1]
+            k_ss = features @ features.T / width
+            k_ts = features_real @ features.T / width
+        else:
+            flat_synthetic = synthetic.reshape(self.n_synthetic, -1).double()
+            both = self.kernel(torch.cat([batch, flat_synthetic]), flat_synthetic)
+            k_ts, k_ss = both[: self.n_batch], both[self.n_batch :]
+        ridge = self.reg * torch.trace(k_ss) / self.n_synthetic
+        try:
+            alpha = torch.linalg.solve(k_ss + ridge * self.eye, self.labels.double())
+        except torch.linalg.LinAlgError as exc:
+            raise ValueError(
+                f"The synthetic kernel matrix is singular ({exc}); use a larger reg."
+            ) from exc
+        return ((k_ts @ alpha - self.real_targets) ** 2).mean()

@@ -8,12 +8,10 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from imblearn.utils import Substitution
 from sklearn.utils import check_array
 from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 
 from .._out_of_core import is_out_of_core, take_rows
-from ..base import _SHARED_DOCSTRINGS
 from ..nn import redraw_weights
 from ..privacy._accounting import (
     ADD_REMOVE,
@@ -26,113 +24,10 @@ from ..privacy._accounting import (
     secret_torch_generator,
     spent_epsilon,
 )
-from ._base import (
-    BaseMatching,
-    _matching_attributes_docstring,
-    _matching_parameters_docstring,
-    refuse_batch_norm,
-)
-
-# The shared matching parameters, by name, with this class's defaults; the
-# ones whose meaning changes under differential privacy are written below.
-_SHARED_PARAMETERS = dict(
-    (entry.split(" :", 1)[0], entry)
-    for entry in _matching_parameters_docstring.format(
-        n_iter=200, lr=0.05, batch_real=64
-    ).split("\n\n    ")
-)
-
-_private_parameters_docstring = """n_per_class : int or dict, default=10
-        The condensation budget: an ``int`` gives every class that many
-        synthetic records, a ``dict`` ``{{class_label: int}}`` gives each class
-        its own. Fractions of the class sizes are refused (they would read the
-        private class sizes), and a budget is never capped at the class size:
-        the synthetic records start from noise or public data, so a class may
-        get more synthetic records than it has real ones.
-
-    epsilon : float, default=1.0
-        The privacy budget epsilon of the (epsilon, delta)-differential
-        privacy guarantee; smaller is more private and noisier.
-
-    delta : float, default=1e-5
-        The delta of the guarantee, in (0, 1); take it well below
-        ``1 / n_samples``.
-
-    clip_norm : float, default=1.0
-        Bound on the L2 norm of one record's embedding: larger embeddings are
-        scaled down to it before they are summed (the synthetic records'
-        embeddings are scaled the same way). It sets the sensitivity, so the
-        noise grows with it.
-
-    classes : array-like or None, default=None
-        The public list of class labels. The output has ``n_per_class``
-        records for each of them, whether or not the data hold any, so the
-        number of output rows does not depend on the private labels; a label
-        in ``y`` outside the list is refused. ``None`` reads the classes from
-        ``y`` with a :class:`~sklearn_dc.privacy.PrivacyWarning`: the
-        guarantee then holds only between data sets with the same classes.
-
-    n_samples : int or None, default=None
-        A public upper bound on the number of training records (e.g. the
-        size of the registry the data come from). It sets the sample rate
-        ``q``, and the guarantee is for adding or removing one record. Data
-        with more records are refused. ``None`` takes the size of the data as
-        public: the guarantee is then for replacing one record (data sets of
-        the same size), see Notes.
-
-    {net}
-
-    {n_iter}
-
-    {lr}
-
-    batch_real : int, default=64
-        Expected number of real records per class (for balanced classes) at
-        each iteration. Real records are drawn by Poisson sampling from the
-        whole training set, each independently with probability
-        ``q = min(1, batch_real * n_classes / n_samples)``; more records per
-        iteration raise ``q`` and with it the noise needed for the same
-        epsilon.
-
-    init : "noise" or tuple (X_public, y_public), default="noise"
-        Starting point of the synthetic records, which must not depend on the
-        private data: ``"noise"`` draws them from a standard normal
-        distribution (the features are assumed standardised), a tuple gives
-        public labelled records, in the space the condenser sees (after any
-        preprocessing), from which each class's starting records are drawn
-        without replacement (every class needs at least its budget).
-        ``"real"`` and ``"kmeans"`` read private records and are refused.
-
-    bounds : tuple (low, high) or None, default=None
-        Known, public ranges that keep the synthetic records within
-        ``[low, high]`` by clipping (the starting records, and the records
-        after each step); ``low`` and ``high`` are scalars or arrays that
-        broadcast to one record. ``"data"`` (the range of the private data) is
-        refused: the minimum and maximum of private records are not private.
-        ``None`` leaves the records unconstrained.
-
-    {device}""".rstrip()
-
-_private_attributes_docstring = """epsilon_ : float
-        The epsilon actually spent, computed by an opacus ``RDPAccountant``
-        from the steps run, ``sample_rate_`` and ``noise_multiplier_``; at most
-        ``epsilon`` (0 when ``n_iter=0``).
-
-    delta_ : float
-        The delta of the guarantee.
-
-    noise_multiplier_ : float
-        Standard deviation of the Gaussian noise relative to the sensitivity
-        (``sqrt(2) * clip_norm``), from opacus's ``get_noise_multiplier``.
-
-    sample_rate_ : float
-        Poisson sampling rate ``q`` of the real records (from ``n_samples``,
-        or from the data's size when it is public).
-
-    neighbouring_ : str
-        The relation ``epsilon_`` and ``delta_`` hold for: ``"add/remove"``
-        (one record added or removed; with ``n_samples``) or
-        ``"replace-one"`` (one record replaced by another; without it).""".rstrip()
+from ._base import BaseMatching, shared_parameters
+from ._docstrings import fill_docstring
+from ._nets import pick, refuse_batch_norm
+from ._objective import Objective
 
 
 def _clip_rows(embedded, clip_norm):
@@ -179,12 +74,7 @@ def _noisy_class_sums(embedded, labels, n_classes, clip_norm, noise_std, generat
     return sums + noise_std * noise
 
 
-@Substitution(
-    **_SHARED_DOCSTRINGS,
-    private_parameters=_private_parameters_docstring.format(**_SHARED_PARAMETERS),
-    matching_attributes=_matching_attributes_docstring,
-    private_attributes=_private_attributes_docstring,
-)
+@fill_docstring
 class PrivateDistributionMatching(BaseMatching):
     """Distribution matching with (epsilon, delta)-differential privacy (DP-DM).
 
@@ -204,7 +94,68 @@ class PrivateDistributionMatching(BaseMatching):
 
     Parameters
     ----------
-    {private_parameters}
+    n_per_class : int or dict, default=10
+        The condensation budget: an ``int`` gives every class that many
+        synthetic records, a ``dict`` ``{{class_label: int}}`` gives each class
+        its own. Fractions of the class sizes are refused (they would read the
+        private class sizes), and a budget is never capped at the class size:
+        the synthetic records start from noise or public data, so a class may
+        get more synthetic records than it has real ones.
+
+    epsilon : float, default=1.0
+        The privacy budget epsilon of the (epsilon, delta)-differential
+        privacy guarantee; smaller is more private and noisier.
+
+    delta : float, default=1e-5
+        The delta of the guarantee, in (0, 1); take it well below
+        ``1 / n_samples``.
+
+    clip_norm : float, default=1.0
+        Bound on the L2 norm of one record's embedding: larger embeddings are
+        scaled down to it before they are summed (the synthetic records'
+        embeddings are scaled the same way). It sets the sensitivity, so the
+        noise grows with it.
+
+    classes : array-like or None, default=None
+        The public list of class labels. The output has ``n_per_class``
+        records for each of them, whether or not the data hold any, so the
+        number of output rows does not depend on the private labels; a label
+        in ``y`` outside the list is refused. ``None`` reads the classes from
+        ``y`` with a :class:`~sklearn_dc.privacy.PrivacyWarning`: the
+        guarantee then holds only between data sets with the same classes.
+
+    n_samples : int or None, default=None
+        A public upper bound on the number of training records (e.g. the
+        size of the registry the data come from). It sets the sample rate
+        ``q``, and the guarantee is for adding or removing one record. Data
+        with more records are refused. ``None`` takes the size of the data as
+        public: the guarantee is then for replacing one record (data sets of
+        the same size), see Notes.
+
+    batch_real : int, default=64
+        Expected number of real records per class (for balanced classes) at
+        each iteration. Real records are drawn by Poisson sampling from the
+        whole training set, each independently with probability
+        ``q = min(1, batch_real * n_classes / n_samples)``; more records per
+        iteration raise ``q`` and with it the noise needed for the same
+        epsilon.
+
+    init : "noise" or tuple (X_public, y_public), default="noise"
+        Starting point of the synthetic records, which must not depend on the
+        private data: ``"noise"`` draws them from a standard normal
+        distribution (the features are assumed standardised), a tuple gives
+        public labelled records, in the space the condenser sees (after any
+        preprocessing), from which each class's starting records are drawn
+        without replacement (every class needs at least its budget).
+        ``"real"`` and ``"kmeans"`` read private records and are refused.
+
+    bounds : tuple (low, high) or None, default=None
+        Known, public ranges that keep the synthetic records within
+        ``[low, high]`` by clipping (the starting records, and the records
+        after each step); ``low`` and ``high`` are scalars or arrays that
+        broadcast to one record. ``"data"`` (the range of the private data) is
+        refused: the minimum and maximum of private records are not private.
+        ``None`` leaves the records unconstrained.
 
     random_state : int, RandomState instance, default=None
         Seeds the draws that do not touch the private data: the networks'
@@ -215,16 +166,32 @@ class PrivateDistributionMatching(BaseMatching):
         be able to replay them. A fit is therefore not reproducible bit for
         bit, even with an int seed.
 
-    verbose : bool or int, default=False
-        Show a progress bar with the current loss.
-
     Attributes
     ----------
     {fitted_attributes}
 
     {matching_attributes}
 
-    {private_attributes}
+    epsilon_ : float
+        The epsilon actually spent, computed by an opacus ``RDPAccountant``
+        from the steps run, ``sample_rate_`` and ``noise_multiplier_``; at most
+        ``epsilon`` (0 when ``n_iter=0``).
+
+    delta_ : float
+        The delta of the guarantee.
+
+    noise_multiplier_ : float
+        Standard deviation of the Gaussian noise relative to the sensitivity
+        (``sqrt(2) * clip_norm``), from opacus's ``get_noise_multiplier``.
+
+    sample_rate_ : float
+        Poisson sampling rate ``q`` of the real records (from ``n_samples``,
+        or from the data's size when it is public).
+
+    neighbouring_ : str
+        The relation ``epsilon_`` and ``delta_`` hold for: ``"add/remove"``
+        (one record added or removed; with ``n_samples``) or
+        ``"replace-one"`` (one record replaced by another; without it).
 
     See Also
     --------
@@ -353,20 +320,12 @@ class PrivateDistributionMatching(BaseMatching):
         random_state=None,
         verbose=False,
     ):
-        super().__init__(n_per_class=n_per_class, random_state=random_state)
+        super().__init__(**shared_parameters(locals()))
         self.epsilon = epsilon
         self.delta = delta
         self.clip_norm = clip_norm
         self.classes = classes
         self.n_samples = n_samples
-        self.net = net
-        self.n_iter = n_iter
-        self.lr = lr
-        self.batch_real = batch_real
-        self.init = init
-        self.bounds = bounds
-        self.device = device
-        self.verbose = verbose
 
     def _encode_classes(self, y):
         if self.classes is None:
@@ -430,45 +389,10 @@ class PrivateDistributionMatching(BaseMatching):
             _check_public(self.init, X.shape[1:])
         if isinstance(self.bounds, tuple):
             _check_bounds(self.bounds, X.shape[1:])
-        if self.n_samples is None:
-            # The data's size sets the sample rate, so it is public: only data
-            # sets of that size are neighbours.
-            n_public, relation = len(X), REPLACE_ONE
-        elif len(X) > self.n_samples:
-            raise ValueError(
-                f"The data have {len(X)} records, more than the public "
-                f"n_samples={self.n_samples}. n_samples is a public upper bound "
-                "on the number of records (it sets the sample rate); give the "
-                "right one, or n_samples=None to take the data's size as public "
-                "(the guarantee is then for replacing one record)."
-            )
-        else:
-            n_public, relation = self.n_samples, ADD_REMOVE
-        sample_rate = min(1.0, self.batch_real * len(self.classes_) / n_public)
-        epsilon, delta = add_remove_budget(self.epsilon, self.delta, relation)
-        noise_multiplier = (
-            self._noise_multiplier(epsilon, delta, sample_rate)
-            if self.n_iter > 0
-            else 0.0  # nothing is released
-        )
-        self._mechanism = {
-            "sample_rate": sample_rate,
-            "noise_multiplier": noise_multiplier,
-            "steps": 0,
-        }
-        try:
-            X_res, y_res = super()._fit_resample(X, y)
-            steps = self._mechanism["steps"]
-        finally:
-            del self._mechanism
-        # Recomputed from the releases actually made (fewer when interrupted).
-        spent = spent_epsilon(noise_multiplier, sample_rate, steps, delta)
-        self.epsilon_ = guarantee_under(spent, delta, relation)[0]
-        self.delta_ = float(self.delta)
-        self.neighbouring_ = relation
-        self.noise_multiplier_ = noise_multiplier
-        self.sample_rate_ = sample_rate
-        return X_res, y_res
+        return super()._fit_resample(X, y)
+
+    def _checkpoint_path(self):
+        return None  # a run's state holds private releases: never written
 
     def _warm_start_state(self, X, budget):
         if getattr(self, "warm_start", False):
@@ -497,8 +421,7 @@ class PrivateDistributionMatching(BaseMatching):
                 f"(opacus: {exc})"
             ) from exc
 
-    def _make_loss(self, X, y, budget, nets, device, generator, rng):
-        n_classes = len(budget)
+    def _objective(self, X, y, budget, nets, device, generator, rng):
         refuse_batch_norm(
             self,
             nets,
@@ -507,66 +430,36 @@ class PrivateDistributionMatching(BaseMatching):
         )
         for net in nets:
             net.requires_grad_(False)
-
-        mechanism = self._mechanism
-        n_samples = len(X)
-        sample_rate = mechanism["sample_rate"]
-        clip_norm = float(self.clip_norm)
-        noise_std = mechanism["noise_multiplier"] * math.sqrt(2.0) * clip_norm
-        # The sampling mask and the noise are secret: seeded from the
-        # operating system, never from random_state, which an attacker may
-        # know. random_state seeds only the data-independent draws (networks,
-        # starting records).
-        secret = secret_torch_generator(device)
-
-        if is_out_of_core(X):
-
-            def real_rows(rows):
-                records = take_rows(X, rows.cpu().numpy())
-                return torch.as_tensor(records, dtype=torch.float32, device=device)
-
-        else:
-            real_rows = torch.tensor(X, dtype=torch.float32, device=device).__getitem__
-        labels = torch.as_tensor(y, device=device)
-        synthetic_labels = torch.as_tensor(
-            np.repeat(np.arange(n_classes), budget), device=device
-        )
-        budget_t = torch.as_tensor(budget, dtype=torch.float32, device=device)
-
-        def loss_fn(synthetic):
-            net = nets[rng.integers(len(nets))] if len(nets) > 1 else nets[0]
-            redraw_weights(net, generator)
-            # The synthetic records' embeddings are clipped like the real ones,
-            # so that like is compared with like.
-            embedded = net.embed(synthetic)
-            synthetic_sums = _clipped_class_sums(
-                embedded, synthetic_labels, n_classes, clip_norm
+        if self.n_samples is None:
+            # The data's size sets the sample rate, so it is public: only data
+            # sets of that size are neighbours.
+            n_public, relation = len(X), REPLACE_ONE
+        elif len(X) > self.n_samples:
+            raise ValueError(
+                f"The data have {len(X)} records, more than the public "
+                f"n_samples={self.n_samples}. n_samples is a public upper bound "
+                "on the number of records (it sets the sample rate); give the "
+                "right one, or n_samples=None to take the data's size as public "
+                "(the guarantee is then for replacing one record)."
             )
-            synthetic_mean = synthetic_sums[:, :-1] / budget_t[:, None]
-            # Poisson sampling over the whole training set, as the accountant
-            # assumes.
-            draws = torch.rand(n_samples, generator=secret, device=device)
-            sampled = torch.nonzero(draws < sample_rate).squeeze(1)
-            with torch.no_grad():
-                if len(sampled):
-                    embedded_real = net.embed(real_rows(sampled))
-                else:
-                    embedded_real = embedded.new_zeros((0, embedded.shape[1]))
-                sums = _noisy_class_sums(
-                    embedded_real,
-                    labels[sampled],
-                    n_classes,
-                    clip_norm,
-                    noise_std,
-                    secret,
-                )
-                mechanism["steps"] += 1
-                # Post-processing of the release: noisy sum over noisy count.
-                counts = (sums[:, -1:] / clip_norm).clamp_min(1.0)
-                real_mean = sums[:, :-1] / counts
-            return ((real_mean - synthetic_mean) ** 2).sum()
-
-        return loss_fn
+        else:
+            n_public, relation = self.n_samples, ADD_REMOVE
+        sample_rate = min(1.0, self.batch_real * len(self.classes_) / n_public)
+        epsilon, delta = add_remove_budget(self.epsilon, self.delta, relation)
+        noise_multiplier = (
+            self._noise_multiplier(epsilon, delta, sample_rate)
+            if self.n_iter > 0
+            else 0.0  # nothing is released
+        )
+        mechanism = _Mechanism(
+            sample_rate,
+            noise_multiplier,
+            float(self.clip_norm),
+            relation,
+            delta,
+            float(self.delta),
+        )
+        return _PrivateMeans(X, y, budget, nets, device, generator, rng, mechanism)
 
     def _initial_records(self, X, y, budget, rng):
         shape = X.shape[1:]
@@ -652,3 +545,103 @@ def _check_bounds(bounds, shape):
     if not (low <= high).all():
         raise ValueError("bounds=(low, high) needs low <= high everywhere.")
     return low, high
+
+
+class _Mechanism:
+    """The sampled Gaussian mechanism of one fit, and the releases it made.
+
+    ``delta`` is the add/remove delta the noise is calibrated to (for
+    ``relation``, see ``add_remove_budget``), ``target_delta`` the delta
+    asked for, which the guarantee reports. The sampling mask and the noise
+    are secret: drawn from a generator seeded by the operating system, never
+    from ``random_state``, which an attacker may know.
+    """
+
+    def __init__(
+        self, sample_rate, noise_multiplier, clip_norm, relation, delta, target_delta
+    ):
+        self.sample_rate, self.noise_multiplier = sample_rate, noise_multiplier
+        self.clip_norm, self.relation, self.delta = clip_norm, relation, delta
+        self.target_delta = target_delta
+        self.noise_std = noise_multiplier * math.sqrt(2.0) * clip_norm
+        self.steps = 0
+
+    def release(self, embedded, labels, n_classes, secret):
+        """Noisy clipped class sums of the records; one step of the accountant."""
+        sums = _noisy_class_sums(
+            embedded, labels, n_classes, self.clip_norm, self.noise_std, secret
+        )
+        self.steps += 1
+        return sums
+
+    def guarantee(self):
+        """The fitted attributes of the guarantee, from the releases made."""
+        # Recomputed from the releases actually made (fewer when interrupted).
+        spent = spent_epsilon(
+            self.noise_multiplier, self.sample_rate, self.steps, self.delta
+        )
+        return {
+            "epsilon_": guarantee_under(spent, self.delta, self.relation)[0],
+            "delta_": self.target_delta,
+            "neighbouring_": self.relation,
+            "noise_multiplier_": self.noise_multiplier,
+            "sample_rate_": self.sample_rate,
+        }
+
+
+class _PrivateMeans(Objective):
+    """DM's loss against class means released by the Gaussian mechanism."""
+
+    def __init__(self, X, y, budget, nets, device, generator, rng, mechanism):
+        self.nets, self.generator, self.rng = nets, generator, rng
+        self.mechanism = mechanism
+        self.n_classes = n_classes = len(budget)
+        self.n_samples = len(X)
+        self.device = device
+        self.secret = secret_torch_generator(device)
+        if is_out_of_core(X):
+
+            def real_rows(rows):
+                records = take_rows(X, rows.cpu().numpy())
+                return torch.as_tensor(records, dtype=torch.float32, device=device)
+
+            self.real_rows = real_rows
+        else:
+            records = torch.tensor(X, dtype=torch.float32, device=device)
+            self.real_rows = records.__getitem__
+        self.labels = torch.as_tensor(y, device=device)
+        self.synthetic_labels = torch.as_tensor(
+            np.repeat(np.arange(n_classes), budget), device=device
+        )
+        self.budget = torch.as_tensor(budget, dtype=torch.float32, device=device)
+
+    def results(self):
+        return self.mechanism.guarantee()
+
+    def loss(self, synthetic):
+        mechanism, clip_norm = self.mechanism, self.mechanism.clip_norm
+        net = self.nets[pick(self.nets, self.rng)]
+        redraw_weights(net, self.generator)
+        # The synthetic records' embeddings are clipped like the real ones,
+        # so that like is compared with like.
+        embedded = net.embed(synthetic)
+        synthetic_sums = _clipped_class_sums(
+            embedded, self.synthetic_labels, self.n_classes, clip_norm
+        )
+        synthetic_mean = synthetic_sums[:, :-1] / self.budget[:, None]
+        # Poisson sampling over the whole training set, as the accountant
+        # assumes.
+        draws = torch.rand(self.n_samples, generator=self.secret, device=self.device)
+        sampled = torch.nonzero(draws < mechanism.sample_rate).squeeze(1)
+        with torch.no_grad():
+            if len(sampled):
+                embedded_real = net.embed(self.real_rows(sampled))
+            else:
+                embedded_real = embedded.new_zeros((0, embedded.shape[1]))
+            sums = mechanism.release(
+                embedded_real, self.labels[sampled], self.n_classes, self.secret
+            )
+            # Post-processing of the release: noisy sum over noisy count.
+            counts = (sums[:, -1:] / clip_norm).clamp_min(1.0)
+            real_mean = sums[:, :-1] / counts
+        return ((real_mean - synthetic_mean) ** 2).sum()

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from imblearn.utils import Substitution
 from sklearn.utils._param_validation import Interval
 from skorch import NeuralNet
 from skorch.callbacks import Callback
@@ -24,67 +23,16 @@ from torch.func import functional_call
 from tqdm.auto import tqdm
 
 from .._out_of_core import iter_blocks
-from ..base import _SHARED_DOCSTRINGS
+from ..base import MAX_SEED
 from ..nn import redraw_weights
-from ._base import (
-    BaseMatching,
-    _matching_attributes_docstring,
-    _matching_parameters_docstring,
-    _warm_start_docstring,
-    activations_per_record,
-    refuse_batch_norm,
-)
-from ._checkpoint import _checkpoint_docstring
-
-# Largest estimated memory accepted (bytes): the expert trajectories plus the
-# unrolled student steps kept for automatic differentiation (see Notes).
-MAX_MEMORY_BYTES = 4 * 2**30
+from ._base import BaseMatching, shared_parameters
+from ._docstrings import fill_docstring
+from ._memory import GIB, activations_per_record, check_free_memory
+from ._nets import refuse_batch_norm
+from ._objective import Objective
 
 # Bump when the format of the cached trajectory files changes.
 _CACHE_VERSION = 1
-
-# The shared matching parameters, by name, with this class's defaults; the
-# ones whose meaning differs here are written below.
-_SHARED_PARAMETERS = dict(
-    (entry.split(" :", 1)[0], entry)
-    for entry in _matching_parameters_docstring.format(
-        n_iter=300, lr=0.05, batch_real=256
-    ).split("\n\n    ")
-)
-
-_net_docstring = """net : str, module, skorch NeuralNet or list, default="auto"
-        The network trained by the experts and unrolled by the student; it
-        must have no batch normalisation (refused: its running statistics do
-        not fit a functional student). ``"auto"`` takes ``"mlp"`` for tables,
-        ``"tcn"`` for time series and ``"convnet"`` for images; other names
-        are in ``sklearn_dc.nn.NETWORKS``. A module class is called with
-        ``n_features`` (tables) or ``n_channels`` and with ``n_classes``. A
-        skorch ``NeuralNet`` lends its ``module`` and ``module__*`` parameters
-        and, with ``device="auto"``, its device. A list gives several
-        networks: expert ``k`` trains network ``k % len(net)``, and the
-        student unrolls the network of the expert it follows.""".rstrip()
-
-_lr_docstring = """lr : float, default=0.05
-        Learning rate of the Adam optimiser that moves the synthetic records
-        (in units of the features, so scale the features first) and the
-        student's step size. The step size is learned as its logarithm, so
-        an iteration changes it by a factor of at most about ``exp(lr)``.""".rstrip()
-
-_batch_real_docstring = """batch_real : int, default=256
-        Mini-batch size of the experts' training on the real records (the
-        real records are seen only through the experts).""".rstrip()
-
-_tm_parameters_docstring = "\n\n    ".join(
-    [
-        _net_docstring,
-        _SHARED_PARAMETERS["n_iter"],
-        _lr_docstring,
-        _batch_real_docstring,
-        _SHARED_PARAMETERS["init"],
-        _SHARED_PARAMETERS["bounds"],
-        _SHARED_PARAMETERS["device"],
-    ]
-)
 
 
 class _TrajectoryRecorder(Callback):
@@ -169,13 +117,7 @@ def train_expert(module, X, y, *, epochs, lr, batch_size, device, seed):
     return torch.stack(recorder.trajectory)
 
 
-@Substitution(
-    **_SHARED_DOCSTRINGS,
-    matching_parameters=_tm_parameters_docstring,
-    matching_attributes=_matching_attributes_docstring,
-    warm_start=_warm_start_docstring,
-    checkpoint=_checkpoint_docstring,
-)
+@fill_docstring
 class TrajectoryMatching(BaseMatching):
     """Learn synthetic records on which training follows experts' paths (MTT).
 
@@ -201,8 +143,6 @@ class TrajectoryMatching(BaseMatching):
 
     Parameters
     ----------
-    {n_per_class}
-
     n_experts : int, default=5
         Number of expert networks trained on the real records.
 
@@ -244,17 +184,31 @@ class TrajectoryMatching(BaseMatching):
         permutations of the synthetic records. ``None`` uses all of them at
         every step.
 
-    {matching_parameters}
+    net : str, module, skorch NeuralNet or list, default="auto"
+        The network trained by the experts and unrolled by the student; it
+        must have no batch normalisation (refused: its running statistics do
+        not fit a functional student). ``"auto"`` takes ``"mlp"`` for tables,
+        ``"tcn"`` for time series and ``"convnet"`` for images; other names
+        are in ``sklearn_dc.nn.NETWORKS``. A module class is called with
+        ``n_features`` (tables) or ``n_channels`` and with ``n_classes``. A
+        skorch ``NeuralNet`` lends its ``module`` and ``module__*`` parameters
+        and, with ``device="auto"``, its device. A list gives several
+        networks: expert ``k`` trains network ``k % len(net)``, and the
+        student unrolls the network of the expert it follows.
 
-    {random_state}
+    lr : float, default=0.05
+        Learning rate of the Adam optimiser that moves the synthetic records
+        (in units of the features, so scale the features first) and the
+        student's step size. The step size is learned as its logarithm, so
+        an iteration changes it by a factor of at most about ``exp(lr)``.
+
+    batch_real : int, default=256
+        Mini-batch size of the experts' training on the real records (the
+        real records are seen only through the experts).
 
     verbose : bool or int, default=False
         Show progress bars for the experts and the distillation (with the
         current loss).
-
-    {warm_start}
-
-    {checkpoint}
 
     Attributes
     ----------
@@ -290,13 +244,13 @@ class TrajectoryMatching(BaseMatching):
       student: the automatic differentiation keeps the ``S`` intermediate
       parameter vectors, their gradients and the activations of each step.
 
-    Before allocating anything, the condenser refuses settings whose sum
-    exceeds ``MAX_MEMORY_BYTES`` (4 GiB, a module constant) and says which
-    parameter to lower: ``n_experts`` or ``expert_epochs`` for the
-    trajectories, ``syn_steps`` or ``batch_syn`` for the unroll, or a
-    smaller network. The trajectories are not kept after the fit (no
-    ``expert_trajectories_`` attribute: they can be large); pass
-    ``expert_cache`` to keep them on disk.
+    Before allocating anything, the condenser refuses settings that need
+    more memory than is free (the trajectories in host memory, the unroll
+    on ``device``) and says which parameter to lower: ``n_experts`` or
+    ``expert_epochs`` for the trajectories, ``syn_steps`` or ``batch_syn``
+    for the unroll, or a smaller network. The trajectories are not kept
+    after the fit (no ``expert_trajectories_`` attribute: they can be
+    large); pass ``expert_cache`` to keep them on disk.
 
     **Time.** Training the experts costs ``n_experts * E * n_samples``
     record passes (a forward and a backward each); the distillation
@@ -386,7 +340,7 @@ class TrajectoryMatching(BaseMatching):
         checkpoint=None,
         checkpoint_every=100,
     ):
-        super().__init__(n_per_class=n_per_class, random_state=random_state)
+        super().__init__(**shared_parameters(locals()))
         self.n_experts = n_experts
         self.expert_epochs = expert_epochs
         self.expert_lr = expert_lr
@@ -396,17 +350,6 @@ class TrajectoryMatching(BaseMatching):
         self.max_start_epoch = max_start_epoch
         self.syn_lr_init = syn_lr_init
         self.batch_syn = batch_syn
-        self.net = net
-        self.n_iter = n_iter
-        self.lr = lr
-        self.batch_real = batch_real
-        self.init = init
-        self.bounds = bounds
-        self.device = device
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.checkpoint = checkpoint
-        self.checkpoint_every = checkpoint_every
 
     def _fit_resample(self, X, y):
         if self.max_start_epoch + self.expert_epochs_ahead > self.expert_epochs:
@@ -417,15 +360,7 @@ class TrajectoryMatching(BaseMatching):
                 "expert trajectories. Lower max_start_epoch or expert_epochs_ahead, "
                 "or raise expert_epochs."
             )
-        try:
-            X_res, y_res = super()._fit_resample(X, y)
-            log_lr = self.__dict__.get("_log_syn_lr")
-            self.experts_from_cache_ = self.__dict__.get("_from_cache", False)
-        finally:
-            self.__dict__.pop("_log_syn_lr", None)
-            self.__dict__.pop("_from_cache", None)
-        self.syn_lr_ = float(log_lr.detach().exp().cpu())
-        return X_res, y_res
+        return super()._fit_resample(X, y)
 
     def _resolve_nets(self, X, n_classes):
         nets, devices = super()._resolve_nets(X, n_classes)
@@ -437,11 +372,13 @@ class TrajectoryMatching(BaseMatching):
         )
         return nets, devices
 
-    def _check_batch_memory(self, X, nets, budget, device):
-        """Nothing here: ``_check_memory`` estimates the student's unrolling."""
+    def _check_memory(self, X, nets, budget, device):
+        """Refuse settings whose trajectories and unrolling cannot fit in memory.
 
-    def _check_memory(self, X, nets, n_synthetic, device):
-        """Refuse settings whose estimated memory exceeds ``MAX_MEMORY_BYTES``."""
+        The expert trajectories live in host memory, the unrolled student on
+        ``device``; each is checked against what is free where it lives.
+        """
+        n_synthetic = int(budget.sum())
         b = n_synthetic if self.batch_syn is None else min(self.batch_syn, n_synthetic)
         n_params = [sum(p.numel() for p in net.parameters()) for net in nets]
         record = torch.zeros((1, *X.shape[1:]), dtype=torch.float32, device=device)
@@ -454,24 +391,28 @@ class TrajectoryMatching(BaseMatching):
             self.syn_steps * (2 * p + 4 * b * a)
             for p, a in zip(n_params, activations, strict=True)
         )
-        if trajectories + unroll > MAX_MEMORY_BYTES:
-            gib = 2**30
-            raise ValueError(
-                f"{type(self).__name__} would need about "
-                f"{(trajectories + unroll) / gib:.2f} GiB: "
-                f"{trajectories / gib:.2f} GiB of expert trajectories "
+        advice = (
+            "n_experts or expert_epochs"
+            if trajectories >= unroll
+            else "syn_steps or batch_syn"
+        )
+
+        def explain(free):
+            return (
+                f"({trajectories / GIB:.3g} GiB of expert trajectories "
                 f"(n_experts={self.n_experts} x (expert_epochs={self.expert_epochs}"
-                f" + 1) x {max(n_params)} parameters x 4 bytes) and "
-                f"{unroll / gib:.2f} GiB for the unrolled student "
-                f"(syn_steps={self.syn_steps} steps on {b} synthetic records); the "
-                f"limit is MAX_MEMORY_BYTES = {MAX_MEMORY_BYTES / gib:.2f} GiB. Lower "
-                + (
-                    "n_experts or expert_epochs"
-                    if trajectories >= unroll
-                    else "syn_steps or batch_syn"
-                )
-                + ", or use a smaller network (net=...)."
+                f" + 1) x {max(n_params)} parameters x 4 bytes, in host memory) "
+                f"and {unroll / GIB:.3g} GiB for the unrolled student "
+                f"(syn_steps={self.syn_steps} steps on {b} synthetic records)), but "
+                f"only {free / GIB:.3g} GiB are free. Lower {advice}, or use a "
+                "smaller network (net=...)."
             )
+
+        if device.type == "cpu":
+            check_free_memory(self, device, trajectories + unroll, explain)
+        else:
+            check_free_memory(self, torch.device("cpu"), trajectories, explain)
+            check_free_memory(self, device, unroll, explain)
 
     def _fingerprint(self, X, y, nets, device, seed):
         """SHA-256 of everything that determines the expert trajectories."""
@@ -501,7 +442,7 @@ class TrajectoryMatching(BaseMatching):
         return digest.hexdigest()
 
     def _expert_trajectories(self, X, y, nets, device, seed):
-        """The experts' trajectories: loaded from the cache, or trained."""
+        """The experts' trajectories, and whether they came from the cache."""
         path = None
         if self.expert_cache is not None:
             key = self._fingerprint(X, y, nets, device, seed)
@@ -512,9 +453,8 @@ class TrajectoryMatching(BaseMatching):
                 except (OSError, RuntimeError, EOFError, pickle.UnpicklingError):
                     stored = {}  # unreadable (e.g. truncated): train anew
                 if isinstance(stored, dict) and stored.get("fingerprint") == key:
-                    self._from_cache = True
-                    return stored["trajectories"]
-        seeds = np.random.default_rng(seed).integers(2**31 - 1, size=self.n_experts)
+                    return stored["trajectories"], True
+        seeds = np.random.default_rng(seed).integers(MAX_SEED, size=self.n_experts)
         X32 = X.astype(np.float32, copy=False)
         y64 = y.astype(np.int64, copy=False)
         trajectories = []
@@ -537,84 +477,115 @@ class TrajectoryMatching(BaseMatching):
             partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
             torch.save({"fingerprint": key, "trajectories": trajectories}, partial)
             os.replace(partial, path)  # atomic: a reader never sees half a file
-        return trajectories
+        return trajectories, False
 
-    def _make_loss(self, X, y, budget, nets, device, generator, rng):
+    def _objective(self, X, y, budget, nets, device, generator, rng):
         # The experts' seed is the first draw, so it depends on random_state
         # only (not on n_per_class): cached experts serve every budget.
-        expert_seed = int(rng.integers(2**31 - 1))
-        n_classes = len(budget)
-        n_synthetic = int(budget.sum())
-        self._check_memory(X, nets, n_synthetic, device)
-        trajectories = self._expert_trajectories(X, y, nets, device, expert_seed)
-
+        expert_seed = int(rng.integers(MAX_SEED))
+        trajectories, from_cache = self._expert_trajectories(
+            X, y, nets, device, expert_seed
+        )
         for net in nets:
             net.requires_grad_(False).eval()
-        layouts = [
+        return _StudentDistance(
+            trajectories, from_cache, budget, nets, device, generator, rng, self
+        )
+
+
+class _StudentDistance(Objective):
+    """Normalised distance from an unrolled student to the expert's later point.
+
+    The student's step size is learned (as its logarithm) and handed back as
+    ``syn_lr_``. Carried from one iteration to the next (and kept in
+    checkpoints): the synthetic records still to visit in this permutation.
+    """
+
+    def __init__(
+        self, trajectories, from_cache, budget, nets, device, generator, rng, tm
+    ):
+        self.trajectories, self.from_cache = trajectories, from_cache
+        self.nets, self.device, self.generator, self.rng = nets, device, generator, rng
+        self.n_experts, self.max_start_epoch = tm.n_experts, tm.max_start_epoch
+        self.syn_steps, self.ahead = tm.syn_steps, tm.expert_epochs_ahead
+        self.layouts = [
             [(name, p.shape, p.numel()) for name, p in net.named_parameters()]
             for net in nets
         ]
         # cuDNN cannot differentiate twice through recurrent layers.
-        no_cudnn = [
+        self.no_cudnn = [
             device.type == "cuda"
             and any(isinstance(m, nn.RNNBase) for m in n.modules())
             for n in nets
         ]
-        labels = torch.as_tensor(np.repeat(np.arange(n_classes), budget), device=device)
-        batch = n_synthetic if self.batch_syn is None else self.batch_syn
-        batch = min(batch, n_synthetic)
-        log_lr = torch.tensor(
-            math.log(self.syn_lr_init), device=device, requires_grad=True
+        n_classes = len(budget)
+        self.n_synthetic = n_synthetic = int(budget.sum())
+        self.labels = torch.as_tensor(
+            np.repeat(np.arange(n_classes), budget), device=device
         )
-        self._log_syn_lr = log_lr
-        ahead = self.expert_epochs_ahead
-        # The synthetic records still to visit in this permutation (carried
-        # from one iteration to the next, and kept in checkpoints).
-        state = {"order": []}
+        batch = n_synthetic if tm.batch_syn is None else tm.batch_syn
+        self.batch = min(batch, n_synthetic)
+        self.log_lr = torch.tensor(
+            math.log(tm.syn_lr_init), device=device, requires_grad=True
+        )
+        self.parameters = (self.log_lr,)
+        self.order = []
 
-        def next_batch():
-            if batch == n_synthetic:
-                return None
-            order = state["order"]
-            if len(order) < batch:
-                perm = torch.randperm(n_synthetic, generator=generator, device=device)
-                order.extend(perm.split(1))
-            rows = torch.cat(order[:batch])
-            del order[:batch]
-            return rows
+    def state_dict(self):
+        return {"order": self.order}
 
-        def loss_fn(synthetic):
-            k = int(rng.integers(self.n_experts))
-            t = int(rng.integers(self.max_start_epoch))
-            net, layout = nets[k % len(nets)], layouts[k % len(nets)]
-            start = trajectories[k][t].to(device)
-            target = trajectories[k][t + ahead].to(device)
-            step_size = log_lr.exp()
-            theta = start.clone().requires_grad_(True)
-            context = (
-                torch.backends.cudnn.flags(enabled=False)
-                if no_cudnn[k % len(nets)]
-                else nullcontext()
+    def load_state_dict(self, state):
+        self.order = list(state["order"])
+
+    def results(self):
+        return {
+            "syn_lr_": float(self.log_lr.detach().exp().cpu()),
+            "experts_from_cache_": self.from_cache,
+        }
+
+    def next_batch(self):
+        """Rows of the next synthetic batch, or None for all of them."""
+        if self.batch == self.n_synthetic:
+            return None
+        if len(self.order) < self.batch:
+            perm = torch.randperm(
+                self.n_synthetic, generator=self.generator, device=self.device
             )
-            with context:
-                for _ in range(self.syn_steps):
-                    rows = next_batch()
-                    inputs = synthetic if rows is None else synthetic[rows]
-                    targets = labels if rows is None else labels[rows]
-                    params = {
-                        name: part.view(shape)
-                        for (name, shape, _), part in zip(
-                            layout, theta.split([n for *_, n in layout]), strict=True
-                        )
-                    }
-                    logits = functional_call(net, params, (inputs,))
-                    ce = nn.functional.cross_entropy(logits, targets)
-                    (grad,) = torch.autograd.grad(ce, theta, create_graph=True)
-                    theta = theta - step_size * grad
-            distance = ((theta - target) ** 2).sum()
-            # A trajectory that did not move would divide by 0.
-            scale = ((start - target) ** 2).sum().clamp_min(1e-12)
-            return distance / scale
+            self.order.extend(perm.split(1))
+        rows = torch.cat(self.order[: self.batch])
+        del self.order[: self.batch]
+        return rows
 
-        loss_fn.state = state
-        return loss_fn, [log_lr]
+    def loss(self, synthetic):
+        k = int(self.rng.integers(self.n_experts))
+        t = int(self.rng.integers(self.max_start_epoch))
+        kind = k % len(self.nets)
+        net, layout = self.nets[kind], self.layouts[kind]
+        start = self.trajectories[k][t].to(self.device)
+        target = self.trajectories[k][t + self.ahead].to(self.device)
+        step_size = self.log_lr.exp()
+        theta = start.clone().requires_grad_(True)
+        context = (
+            torch.backends.cudnn.flags(enabled=False)
+            if self.no_cudnn[kind]
+            else nullcontext()
+        )
+        with context:
+            for _ in range(self.syn_steps):
+                rows = self.next_batch()
+                inputs = synthetic if rows is None else synthetic[rows]
+                targets = self.labels if rows is None else self.labels[rows]
+                params = {
+                    name: part.view(shape)
+                    for (name, shape, _), part in zip(
+                        layout, theta.split([n for *_, n in layout]), strict=True
+                    )
+                }
+                logits = functional_call(net, params, (inputs,))
+                ce = nn.functional.cross_entropy(logits, targets)
+                (grad,) = torch.autograd.grad(ce, theta, create_graph=True)
+                theta = theta - step_size * grad
+        distance = ((theta - target) ** 2).sum()
+        # A trajectory that did not move would divide by 0.
+        scale = ((start - target) ** 2).sum().clamp_min(1e-12)
+        return distance / scale

@@ -7,7 +7,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
@@ -15,6 +15,8 @@ from sklearn.utils.validation import check_is_fitted, check_random_state, valida
 from skorch import NeuralNetClassifier
 from torch import nn
 
+from .._compat import _fit_context
+from ..base import MAX_SEED
 from ._resolve import AUTO_NETWORKS, NETWORKS
 
 # With max_epochs=None, train for at least this many epochs and steps: a
@@ -173,7 +175,7 @@ class NetClassifier(ClassifierMixin, BaseEstimator):
             **{f"module__{k}": v for k, v in module_params.items()},
             **{f"criterion__{k}": v for k, v in criterion_params.items()},
         )
-        seed = int(check_random_state(self.random_state).randint(2**31 - 1))
+        seed = int(check_random_state(self.random_state).randint(MAX_SEED))
         # skorch draws initial weights and shuffles batches from torch's global
         # generator: seed it inside a fork so the caller's state is restored.
         cuda = [torch.device(self.device)] if self.device.startswith("cuda") else []

@@ -15,6 +15,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
 
+from ..base import MAX_SEED
 from ._neighbors import _check_confidence, _check_fraction, _neighbors
 from ._validation import _check_labels, _check_sets, _warn_overlap
 
@@ -317,14 +318,14 @@ def _classifier_attack(
     is_member = _membership(X_train, X_holdout)
 
     rng = check_random_state(random_state)
-    folds = StratifiedKFold(cv, shuffle=True, random_state=rng.randint(2**31 - 1))
+    folds = StratifiedKFold(cv, shuffle=True, random_state=rng.randint(MAX_SEED))
     if estimator is None:
         estimator = make_pipeline(
             StandardScaler(), LogisticRegression(class_weight="balanced")
         )
     estimator = clone(estimator)
     seeds = {
-        k: rng.randint(2**31 - 1)
+        k: rng.randint(MAX_SEED)
         for k in estimator.get_params()
         if k == "random_state" or k.endswith("__random_state")
     }

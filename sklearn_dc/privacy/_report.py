@@ -7,6 +7,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from sklearn.utils import check_random_state
 
+from ..base import MAX_SEED
 from ._distance import _count_copies, _dcr_frame, _ratio, dcr_summary
 from ._membership import _check_all_labels, _classifier_attack, _distance_attack
 from ._neighbors import _check_confidence, _check_fraction, _neighbors
@@ -156,7 +157,7 @@ def privacy_report(
     X_syn, X_tr, X_ho = sets["X_synthetic"], sets["X_train"], sets["X_holdout"]
     n_syn = len(X_syn)
     rng = check_random_state(random_state)
-    copies_seed, attack_seed = rng.randint(2**31 - 1, size=2)
+    copies_seed, attack_seed = rng.randint(MAX_SEED, size=2)
 
     rows = []
 

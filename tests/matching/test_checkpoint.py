@@ -121,3 +121,35 @@ def test_bad_checkpoint_every():
         DistributionMatching(checkpoint_every=0).fit_resample(
             np.zeros((4, 2)), [0, 0, 1, 1]
         )
+
+
+def test_ctrl_c_keeps_a_checkpoint_that_resumes_exactly(table, tmp_path, monkeypatch):
+    X, y = table
+    settings = dict(n_per_class=2, n_iter=9, batch_real=16, random_state=0)
+    X_full, _ = DistributionMatching(**settings).fit_resample(X, y)
+    original = DistributionMatching._objective
+
+    def interrupting_objective(self, *args):
+        objective = original(self, *args)
+        loss_fn = objective.loss
+        calls = []
+
+        def loss(synthetic):
+            calls.append(1)
+            value = loss_fn(synthetic)  # the generators have moved ...
+            if len(calls) == 6:
+                raise KeyboardInterrupt  # ... when Ctrl-C drops iteration 6
+            return value
+
+        objective.loss = loss
+        return objective
+
+    path = tmp_path / "run.pt"
+    condenser = DistributionMatching(**settings, checkpoint=path, checkpoint_every=4)
+    with monkeypatch.context() as patch:
+        patch.setattr(DistributionMatching, "_objective", interrupting_objective)
+        with pytest.warns(UserWarning, match="interrupted after 5 of 9"):
+            condenser.fit_resample(X, y)
+    assert torch.load(path, weights_only=True)["step"] == 4
+    X_res, _ = condenser.fit_resample(X, y)
+    np.testing.assert_array_equal(X_res, X_full)

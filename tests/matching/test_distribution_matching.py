@@ -6,6 +6,7 @@ import signal
 import numpy as np
 import pytest
 import torch
+from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils._param_validation import InvalidParameterError
 from torch import nn
@@ -249,31 +250,39 @@ def test_images_are_condensed_with_the_convnet():
     assert top_minus_bottom[y_res == 1].min() > top_minus_bottom[y_res == 0].max()
 
 
-def test_ctrl_c_stops_at_the_iteration_boundary(digits_split):
+@pytest.mark.parametrize("how", ["KeyboardInterrupt", "SIGINT"])
+def test_ctrl_c_stops_at_the_iteration_boundary(digits_split, how):
     X_train, y_train, _, _ = digits_split
     condenser = DistributionMatching(n_per_class=2, n_iter=50, random_state=0)
-    original = DistributionMatching._make_loss
+    original = DistributionMatching._objective
 
-    def interrupting_loss(self, *args):
-        loss_fn = original(self, *args)
+    def interrupting_objective(self, *args):
+        objective = original(self, *args)
+        loss_fn = objective.loss
         calls = []
 
         def loss(synthetic):
             calls.append(1)
             if len(calls) == 4:  # the user presses Ctrl-C during iteration 4
-                os.kill(os.getpid(), signal.SIGINT)
+                if how == "SIGINT":
+                    os.kill(os.getpid(), signal.SIGINT)
+                raise KeyboardInterrupt
             return loss_fn(synthetic)
 
-        return loss
+        objective.loss = loss
+        return objective
 
+    handler = signal.getsignal(signal.SIGINT)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(DistributionMatching, "_make_loss", interrupting_loss)
-        with pytest.warns(UserWarning, match="interrupted after 4 of 50"):
+        patch.setattr(DistributionMatching, "_objective", interrupting_objective)
+        with pytest.warns(UserWarning, match="interrupted after 3 of 50"):
             X_res, y_res = condenser.fit_resample(X_train, y_train)
-    assert condenser.n_iter_ == 4 and len(condenser.loss_history_) == 4
-    assert X_res.shape == (20, X_train.shape[1]) and np.isfinite(X_res).all()
-    # Afterwards Ctrl-C is the usual KeyboardInterrupt again.
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    # Iteration 4 is dropped: the records are those of 3 iterations.
+    assert condenser.n_iter_ == 3 and len(condenser.loss_history_) == 3
+    X_three, _ = clone(condenser).set_params(n_iter=3).fit_resample(X_train, y_train)
+    np.testing.assert_array_equal(X_res, X_three)
+    # The process's handler was never replaced.
+    assert signal.getsignal(signal.SIGINT) is handler
 
 
 def test_warm_start_continues_the_previous_fit(digits_split):
@@ -331,9 +340,9 @@ def test_a_batch_too_large_for_memory_is_refused_before_allocating(
     three_class_table, monkeypatch
 ):
     X, y = three_class_table
-    from sklearn_dc.matching import _base
+    from sklearn_dc.matching import _memory
 
-    monkeypatch.setattr(_base, "free_memory_bytes", lambda device: 4 * 2**20)
+    monkeypatch.setattr(_memory, "free_memory_bytes", lambda device: 4 * 2**20)
     condenser = DistributionMatching(n_per_class=2, n_iter=1, batch_real=100_000)
     with pytest.raises(
         ValueError, match=r"only 0.00391 GiB are free: batch_real <= \d+ fits"

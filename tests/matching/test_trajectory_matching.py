@@ -182,7 +182,7 @@ def test_too_much_memory_is_refused_before_allocating(
     X, y = three_class_table
     forbid_expert_training(monkeypatch)
     settings = {**FAST, "max_start_epoch": 1, **params}
-    with pytest.raises(ValueError, match=rf"GiB.*MAX_MEMORY_BYTES.*Lower {advice}"):
+    with pytest.raises(ValueError, match=rf"GiB.*free. Lower {advice}"):
         TrajectoryMatching(**settings).fit_resample(X, y)
 
 

@@ -1,0 +1,130 @@
+"""Docstring fragments of the matching condensers, and the pass that fills them.
+
+``FRAGMENTS`` is one flat table: a parameter's (or a group of attributes')
+numpydoc text by name, written at the indentation of a class docstring's
+sections. A condenser's docstring writes, in its Parameters section, only the
+parameters whose text is its own (and ``{name}`` wherever it adds to a
+fragment); :func:`fill_docstring`, the one formatting pass, fills the
+``{name}`` placeholders (``{default}`` in a fragment becomes the default of
+the class's own ``__init__``) and completes the Parameters section from the
+table, in the order of the class's signature. Literal braces in a docstring
+are doubled.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+
+from ..augment import _AUGMENT_DOCSTRING
+from ..base import _SHARED_DOCSTRINGS
+
+FRAGMENTS = {
+    **_SHARED_DOCSTRINGS,
+    "net": """net : str, module, skorch NeuralNet or list, default="auto"
+        The network whose embeddings are matched; its weights are drawn anew
+        in place at every iteration. ``"auto"`` takes ``"mlp"`` for tables,
+        ``"tcn"`` for time series and ``"convnet"`` for images; other names
+        are in ``sklearn_dc.nn.NETWORKS`` (``"gru"``, ``"lstm"``,
+        ``"transformer"``). A module class is called with ``n_features``
+        (tables) or ``n_channels`` and with ``n_classes``, and must define
+        ``embed(x)``. A skorch ``NeuralNet`` lends its ``module`` and
+        ``module__*`` parameters (so ``condenser__net__module__width`` can be
+        grid-searched) and, with ``device="auto"``, its device. A list gives
+        several networks, one drawn at random per iteration (the reference
+        paper draws from a TCN, an LSTM and a transformer).""",
+    "n_iter": """n_iter : int, default={default}
+        Number of optimisation steps of the synthetic records.""",
+    "lr": """lr : float, default={default}
+        Learning rate of the Adam optimiser that moves the synthetic records
+        (in units of the features, so scale the features first).""",
+    "batch_real": """batch_real : int, default={default}
+        Real records drawn (with replacement) per class at each iteration.""",
+    "init": """init : {"real", "noise", "kmeans"}, default="real"
+        Starting point of the synthetic records: random real records of the
+        class, Gaussian noise with the features' mean and standard deviation,
+        or the class's k-means centres.""",
+    "bounds": """bounds : "data" or None, default=None
+        ``"data"`` keeps the synthetic records within what the training data
+        allow, by a projection after each step: every value stays within the
+        range its feature (each element of a record: a column of a table, a
+        channel at a time point of a series) takes in the data, and a
+        time-series channel whose shape over time is the same in every record
+        up to an offset (a static variable such as age, or a clock such as
+        hours since admission) keeps that shape. Without it the optimisation
+        can create variation that no real record has, and learners split on
+        those artefacts. ``None`` (the default) leaves the records
+        unconstrained: on tables, clipping piles values up at the range ends
+        and hurt gradient boosting in our benchmarks (``docs/``).""",
+    "device": """device : str, default="cpu"
+        Torch device for the optimisation: ``"cpu"``, ``"cuda"`` (or
+        ``"cuda:N"``), or ``"auto"``: the device of a skorch ``net`` if one is
+        given, else CUDA when available.""",
+    "warm_start": """warm_start : bool, default=False
+        When True and the condenser was fitted before with the same classes,
+        budgets and record shape, start from the synthetic records that fit
+        returned (not from ``init``) and optimise them for ``n_iter`` more
+        iterations; ``loss_history_`` and ``n_iter_`` then continue the
+        previous ones. Otherwise, and by default, every fit starts afresh.
+        For long runs: fit with a small ``n_iter``, check the result, and
+        continue.""",
+    "checkpoint": """checkpoint : str or path-like, default=None
+        File that keeps a long run safe. Every ``checkpoint_every``
+        iterations, and when the run ends, the synthetic records, the
+        optimiser's state, the loss history and the random generators'
+        states are written to it (atomically: a crash never leaves half a
+        file; after Ctrl-C it keeps the last of them). A fit that finds the
+        file, written by a fit of the same data, budget and parameters
+        (``n_iter``, ``verbose`` and the checkpoint settings may differ),
+        resumes where it stopped and returns what an uninterrupted fit of
+        ``n_iter`` iterations would (bit for bit on a CPU). A file from
+        other data or settings is an error, never silently overwritten.""",
+    "checkpoint_every": """checkpoint_every : int, default=100
+        Iterations between two writes of ``checkpoint``.""",
+    "matching_attributes": """loss_history_ : ndarray of shape (`n_iter_`,)
+        Matching loss at each iteration.
+
+    n_iter_ : int
+        Number of iterations run: ``n_iter``, or fewer when the run was
+        interrupted. Ctrl-C during ``fit_resample`` stops the run with a
+        warning: the iteration in progress is dropped and the synthetic
+        records are returned as they are.""",
+    "verbose": """verbose : bool or int, default=False
+        Show a progress bar with the current loss.""",
+    "augment": _AUGMENT_DOCSTRING,
+}
+
+_PARAMETERS = "    Parameters\n    ----------\n"
+_ATTRIBUTES = "\n    Attributes\n    ----------\n"
+_ENTRY = re.compile(r"^    (\w+) :", flags=re.MULTILINE)
+
+
+def _shown(default) -> str:
+    """A default as a docstring writes it: strings in double quotes."""
+    return f'"{default}"' if isinstance(default, str) else str(default)
+
+
+def fill_docstring(cls):
+    """Class decorator: the one formatting pass of ``cls``'s docstring."""
+    signature = inspect.signature(cls.__init__).parameters
+    fields = {
+        name: text.replace(
+            "{default}",
+            _shown(signature[name].default) if name in signature else "",
+        )
+        for name, text in FRAGMENTS.items()
+    }
+    head, rest = cls.__doc__.format(**fields).split(_PARAMETERS)
+    written, tail = rest.split(_ATTRIBUTES)
+    edges = [match.start() for match in _ENTRY.finditer(written)] + [len(written)]
+    own = {
+        _ENTRY.match(written, a).group(1): written[a:b].strip()
+        for a, b in zip(edges[:-1], edges[1:], strict=True)
+    }
+    names = [name for name in signature if name != "self"]
+    if not set(own) <= set(names):
+        raise ValueError(f"{cls.__name__} documents {sorted(set(own) - set(names))}")
+    entries = [own.get(name) or fields[name] for name in names]
+    parameters = _PARAMETERS + "    " + "\n\n    ".join(entries) + "\n"
+    cls.__doc__ = head + parameters + _ATTRIBUTES + tail
+    return cls

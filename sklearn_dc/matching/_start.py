@@ -1,0 +1,62 @@
+"""The starting synthetic records: ``init`` ("real", "noise" or "kmeans")."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from .._out_of_core import class_sample, column_mean_std, take_rows
+from ..base import MAX_SEED, RealRecordsWarning
+from ..coreset._kmeans_centroids import kmeans_centres
+
+
+def initial_records(condenser, X, y, budget, rng):
+    """``condenser``'s starting records, grouped by class, as a float array."""
+    if condenser.init == "noise":
+        mean, std = column_mean_std(X)
+        return mean + std * rng.standard_normal((budget.sum(), *X.shape[1:]))
+    parts = []
+    for label, n in enumerate(budget):
+        members = np.flatnonzero(y == label)
+        if condenser.init == "real":
+            chosen = members[rng.choice(len(members), size=n, replace=False)]
+            parts.append(take_rows(X, chosen))
+        else:
+            name = f"{type(condenser).__name__}(init='kmeans')"
+            members = members[
+                class_sample(X, members, rng, name, condenser.classes_[label])
+            ]
+            flat = take_rows(X, members).reshape(len(members), -1)
+            seed = int(rng.integers(MAX_SEED))
+            parts.append(kmeans_centres(flat, n, seed).reshape(-1, *X.shape[1:]))
+    return np.concatenate(parts)
+
+
+def warn_real_starts(condenser, class_sizes):
+    """Warn when ``init="real"`` would hand back real records, or nearly.
+
+    With ``n_iter=0`` the output is the starting records: real records,
+    copied. A class with a single record starts from that patient, and its
+    synthetic records stay close to it.
+    """
+    name = type(condenser).__name__
+    if condenser.n_iter == 0:
+        warnings.warn(
+            f"{name}(n_iter=0, init='real') returns its starting records: real "
+            "records, copied unchanged. Do not share them; give n_iter >= 1 to "
+            "learn synthetic records.",
+            RealRecordsWarning,
+            stacklevel=5,
+        )
+        return
+    labels = condenser.classes_.tolist()
+    single = [c for c, n in zip(labels, class_sizes, strict=True) if n == 1]
+    if single:
+        warnings.warn(
+            f"Classes {single} have a single record: {name} starts their "
+            "synthetic records from it (init='real') and they stay close to that "
+            "patient. Use init='noise', or leave such classes out before sharing.",
+            RealRecordsWarning,
+            stacklevel=5,
+        )
