@@ -16,7 +16,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d, validate_data
 
 from ._compat import _fit_context
-from ._out_of_core import all_finite, is_out_of_core, take_rows
+from ._out_of_core import all_finite, is_out_of_core, iter_blocks, take_rows
 
 __all__ = ["BaseCondenser", "BudgetWarning", "RealRecordsWarning"]
 
@@ -215,13 +215,22 @@ class BaseCondenser(BaseSampler):
         else:
             X, y = self._validate_array(X, y)
         if not all_finite(X):
+            if any(np.isinf(block).any() for block in iter_blocks(X)):
+                # An imputer leaves infinity in place: say what removes it.
+                raise ValueError(
+                    f"Input X contains infinity. {type(self).__name__} optimises or "
+                    "compares records in a continuous space: replace infinite "
+                    "values first, e.g. clip them to a finite range (np.clip) or "
+                    "mark them missing (np.where(np.isinf(X), np.nan, X)) and "
+                    "impute."
+                )
             imputer = (
                 "sklearn_dc.preprocessing.TimeSeriesImputer"
                 if X.ndim == 3
                 else "sklearn.impute.SimpleImputer"
             )
             raise ValueError(
-                f"Input X contains NaN or infinity. {type(self).__name__} optimises "
+                f"Input X contains NaN. {type(self).__name__} optimises "
                 "or compares records in a continuous space and cannot use missing "
                 f"values: put an imputer (e.g. {imputer}) before the condenser in "
                 "the pipeline."
