@@ -29,6 +29,12 @@ _KINDS = ("categorical", "binary", "integer", "continuous")
 _ID_MIN_ROWS = 20
 # Text that reads as a date, with an optional time of day.
 _DATE_TEXT = r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?"
+# The encoder's branches and the column kinds each takes.
+_BRANCHES = (
+    ("categorical", ("categorical",)),
+    ("binary", ("binary",)),
+    ("numeric", ("integer", "continuous")),
+)
 # The label's column name in the private release of the class list.
 _LABEL = "__label__"
 
@@ -465,17 +471,11 @@ class TabularCondenser(BaseSampler):
         for column, entry in load_schema(self.schema)["columns"].items():
             if "range" in entry and column in self._ranges:
                 self._ranges[column] = tuple(entry["range"])
-        self._branches = {}
-        transformers = []
-        for branch, kinds in (
-            ("categorical", ("categorical",)),
-            ("binary", ("binary",)),
-            ("numeric", ("integer", "continuous")),
-        ):
-            columns = [c for c in self._encoded_columns if self.schema_[c] in kinds]
-            if columns:
-                self._branches[branch] = columns
-                transformers.append((branch, self._make_branch(branch), columns))
+        self._branches = self._branch_columns()
+        transformers = [
+            (branch, self._make_branch(branch), columns)
+            for branch, columns in self._branches.items()
+        ]
         self.encoder_ = ColumnTransformer(
             transformers, remainder="drop", sparse_threshold=0
         )
@@ -646,19 +646,20 @@ class TabularCondenser(BaseSampler):
             kinds[column] = kind
         return kinds
 
+    def _branch_columns(self):
+        """``{branch: columns}`` of the encoder, for the branches with columns."""
+        branches = {}
+        for branch, kinds in _BRANCHES:
+            columns = [c for c in self._encoded_columns if self.schema_[c] in kinds]
+            if columns:
+                branches[branch] = columns
+        return branches
+
     def _public_encoder(self, stats):
         """A ColumnTransformer built from ``stats``; its fit learns nothing."""
-        self._branches = {}
+        self._branches = self._branch_columns()
         transformers = []
-        for branch, kinds in (
-            ("categorical", ("categorical",)),
-            ("binary", ("binary",)),
-            ("numeric", ("integer", "continuous")),
-        ):
-            columns = [c for c in self._encoded_columns if self.schema_[c] in kinds]
-            if not columns:
-                continue
-            self._branches[branch] = columns
+        for branch, columns in self._branches.items():
             if branch == "categorical":
                 step = OneHotEncoder(
                     categories=[stats[c]["categories"] for c in columns],
