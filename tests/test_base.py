@@ -13,7 +13,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 from sklearn_dc import DistributionMatching, Herding, KMeansCentroids, RandomSubset
 from sklearn_dc.base import BudgetWarning, RealRecordsWarning
 
-from .conftest import all_condensers
+from ._instances import all_condensers
 
 CONDENSERS = all_condensers()
 IDS = [type(c).__name__ for c in CONDENSERS]

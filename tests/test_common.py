@@ -5,7 +5,7 @@ from imblearn.utils.estimator_checks import (
 )
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from .conftest import all_condensers
+from ._instances import all_condensers
 
 # Checks a condenser fails by design, with the reason.
 _SECRET_NOISE = (

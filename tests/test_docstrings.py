@@ -7,7 +7,7 @@ import pytest
 
 import sklearn_dc
 
-from .conftest import all_condensers
+from ._instances import all_condensers
 
 
 @pytest.mark.parametrize(

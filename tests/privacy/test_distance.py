@@ -12,7 +12,7 @@ from sklearn_dc.privacy import (
     nearest_neighbor_distance_ratio,
 )
 
-from .conftest import gaussian_sets
+from ._sets import gaussian_sets
 
 
 def test_copies_sit_at_distance_zero_from_their_training_record(sets, fresh):

@@ -7,7 +7,7 @@ import pytest
 from sklearn_dc import privacy
 from sklearn_dc.privacy import distance_to_closest_record, plot_dcr, privacy_report
 
-from .conftest import gaussian_sets
+from ._sets import gaussian_sets
 
 NAMES = [
     "exact copies",
