@@ -1,5 +1,6 @@
 """scikit-learn's and imbalanced-learn's common estimator checks on every condenser."""
 
+import pytest
 from imblearn.utils.estimator_checks import (
     parametrize_with_checks as parametrize_with_imblearn_checks,
 )
@@ -30,15 +31,26 @@ def expected_failed_checks(estimator):
     return EXPECTED_FAILED_CHECKS.get(type(estimator).__name__, {})
 
 
-@parametrize_with_checks(
-    all_condensers(), expected_failed_checks=expected_failed_checks
+def listed(mark):
+    """The parametrize mark with its values in a list: both libraries pass a
+    generator, which pytest is deprecating."""
+    names, values, *rest = mark.args
+    return pytest.mark.parametrize(names, list(values), *rest, **mark.kwargs)
+
+
+@listed(
+    parametrize_with_checks(
+        all_condensers(), expected_failed_checks=expected_failed_checks
+    )
 )
 def test_sklearn_compatible(estimator, check):
     check(estimator)
 
 
-@parametrize_with_imblearn_checks(
-    all_condensers(), expected_failed_checks=expected_failed_checks
+@listed(
+    parametrize_with_imblearn_checks(
+        all_condensers(), expected_failed_checks=expected_failed_checks
+    )
 )
 def test_imblearn_compatible(estimator, check):
     check(estimator)
