@@ -559,42 +559,22 @@ def _describe_privacy(wrapper, fitted):
 
 
 def _public_schema(condenser, kinds, classes):
-    """The card's ``schema``: usable as ``TabularCondenser(schema=card)``.
+    """The card's ``schema``: usable as ``TabularCondenser(schema=...)``.
 
     Ranges and categories are written only for a private release (where they
     were released under differential privacy or given as public): for other
     releases they are statistics of the private source.
     """
-    columns = {}
-    private = getattr(condenser, "privacy_", None) is not None
-    for column, kind in (kinds or {}).items():
-        if kind not in ("categorical", "binary", "integer", "continuous"):
-            continue
-        entry = {"kind": kind}
-        if private and column in condenser._encoded_columns:
-            entry.update(_encoder_statistics(condenser, column))
-        columns[column] = entry
+    privacy = getattr(condenser, "privacy_", None)
+    statistics = {} if privacy is None else privacy["statistics"]
+    columns = {
+        column: {"kind": kind, **statistics.get(column, {})}
+        for column, kind in (kinds or {}).items()
+        if kind in ("categorical", "binary", "integer", "continuous")
+    }
     return _json_safe(
         {"columns": columns, "classes": None if classes is None else list(classes)}
     )
-
-
-def _encoder_statistics(condenser, column):
-    """Range, centre, scale or categories of ``column`` in a private encoder."""
-    for branch, columns in condenser._branches.items():
-        if column not in columns:
-            continue
-        step = condenser.encoder_.named_transformers_[branch]
-        j = columns.index(column)
-        if branch == "categorical":
-            levels = [v for v in step.categories_[j] if not pd.isna(v)]
-            return {"categories": levels}
-        return {
-            "range": [float(step.low[j]), float(step.high[j])],
-            "centre": float(step.centre[j]),
-            "scale": float(step.scale[j]),
-        }
-    return {}
 
 
 def _real_records(condenser, card):

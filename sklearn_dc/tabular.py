@@ -178,7 +178,9 @@ class TabularCondenser(BaseSampler):
         from the column's kind), ``released`` (statistics released under
         differential privacy, by column), ``dropped`` (columns for which
         nothing cleared the noise), and the ``epsilon``, ``delta`` and
-        mechanism of that release.
+        mechanism of that release; ``statistics``: the range, centre and
+        scale or the categories the encoder used for each column (public or
+        released), which the data card writes as its ``schema``.
 
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         The input column names.
@@ -359,7 +361,7 @@ class TabularCondenser(BaseSampler):
         for name in ("epsilon_", "delta_", "privacy_"):
             self.__dict__.pop(name, None)
         if getattr(condenser, "_differentially_private", False):
-            encoded, y, self.condenser_, preprocessing = self._fit_private_encoder(
+            encoded, y, self.condenser_, *accounts = self._fit_private_encoder(
                 X, y, condenser
             )
         else:
@@ -371,7 +373,7 @@ class TabularCondenser(BaseSampler):
             if hasattr(self.condenser_, name):
                 setattr(self, name, getattr(self.condenser_, name))
         if getattr(condenser, "_differentially_private", False):
-            self._account(preprocessing)
+            self._account(*accounts)
         self.X_encoded_ = X_res
         if isinstance(y_res, pd.Series | pd.DataFrame):
             y_res = y_res.reset_index(drop=True)
@@ -485,8 +487,8 @@ class TabularCondenser(BaseSampler):
         """Encode with public or privately released statistics only.
 
         Returns the encoded matrix, the labels kept, the condenser (a clone
-        with its share of the budget and the class list) and the
-        preprocessing entry of ``privacy_``.
+        with its share of the budget and the class list), the preprocessing
+        entry of ``privacy_`` and the statistics the encoder was built from.
         """
         name = type(self).__name__
         _check_frame(X, name)
@@ -495,7 +497,7 @@ class TabularCondenser(BaseSampler):
         public = load_schema(self.schema)
         self.n_features_in_ = X.shape[1]
         self.feature_names_in_ = np.asarray(X.columns, dtype=object)
-        self.schema_ = self._private_kinds(X, public["columns"])
+        self.schema_ = self._private_kinds(X)
         self.dropped_columns_, self._id_values = {}, {}
         self._dtypes = {c: X[c].dtype for c in X.columns}
         self._encoded_columns = list(self.schema_)
@@ -566,10 +568,10 @@ class TabularCondenser(BaseSampler):
                 if column not in released:
                     preprocessing["dropped"][column] = "nothing cleared the noise"
                     continue
-                entry = released[column]
-                preprocessing["released"][column] = _json_ready(entry)
+                entry = preprocessing["released"][column] = released[column]
                 if "categories" in entry and entry["missing"] and self.missing_category:
-                    entry["categories"] = [*entry["categories"], np.nan]
+                    # Missing values are a level of their own in the encoder.
+                    entry = {**entry, "categories": [*entry["categories"], np.nan]}
                 stats[column] = entry
         for column, reason in preprocessing["dropped"].items():
             self.schema_[column] = "empty"
@@ -600,33 +602,22 @@ class TabularCondenser(BaseSampler):
         if _LABEL in to_release["text"]:
             labels = np.asarray(y, dtype=object)
             kept = np.isin(labels, np.asarray(classes, dtype=object))
-        encoded = self.encoder_.fit_transform(self._prepare(X)[kept])
+        encoded = self.encoder_.fit_transform(prepared[kept])
         budget = {
             "epsilon": total_epsilon - preprocessing["epsilon"],
             "delta": total_delta - preprocessing["delta"],
         }
         inner = clone(condenser).set_params(classes=list(classes), **budget)
-        return encoded, _take(y, kept), inner, preprocessing
+        statistics = {c: stats[c] for c in self._encoded_columns}
+        return encoded, _take(y, kept), inner, preprocessing, statistics
 
-    def _private_kinds(self, X, public_columns):
+    def _private_kinds(self, X):
         """Column kinds from declarations, the schema or the dtype alone."""
-        declared = self._declared()
-        unknown = [c for c in declared if c not in X.columns]
-        if unknown:
-            raise ValueError(
-                f"Declared or schema columns {unknown} are not in X. Its columns "
-                f"are {list(X.columns)}."
-            )
+        declared = self._declared(X)
         kinds = {}
         for column in X.columns:
             series = X[column]
-            schema_kind = public_columns.get(column, {}).get("kind")
-            if column in declared and schema_kind not in (None, declared[column]):
-                raise ValueError(
-                    f"Column {column!r} is declared {declared[column]} but the "
-                    f"schema says {schema_kind}; keep one."
-                )
-            kind = declared.get(column, schema_kind)
+            kind = declared.get(column)
             if kind is None:
                 if _is_datetime_like(series):
                     raise ValueError(
@@ -678,7 +669,7 @@ class TabularCondenser(BaseSampler):
             transformers.append((branch, step, columns))
         return ColumnTransformer(transformers, remainder="drop", sparse_threshold=0)
 
-    def _account(self, preprocessing):
+    def _account(self, preprocessing, statistics):
         """Compose the preprocessing release with the condenser's."""
         inner = self.condenser_
         self.epsilon_ = preprocessing["epsilon"] + inner.epsilon_
@@ -689,6 +680,16 @@ class TabularCondenser(BaseSampler):
             "delta": self.delta_,
             "matching": {"epsilon": inner.epsilon_, "delta": inner.delta_},
             "preprocessing": preprocessing,
+            "statistics": {
+                column: {
+                    key: [v for v in value if not pd.isna(v)]
+                    if key == "categories"
+                    else value
+                    for key, value in entry.items()
+                    if key in ("range", "centre", "scale", "categories")
+                }
+                for column, entry in statistics.items()
+            },
         }
 
     def _make_branch(self, branch):
@@ -716,7 +717,8 @@ class TabularCondenser(BaseSampler):
             ]
         )
 
-    def _declared(self):
+    def _declared(self, X):
+        """``{column: kind}`` from the four lists and ``schema``, checked on X."""
         declared = {
             column: entry["kind"]
             for column, entry in load_schema(self.schema)["columns"].items()
@@ -727,19 +729,19 @@ class TabularCondenser(BaseSampler):
                 if name in declared and declared[name] != kind:
                     raise ValueError(
                         f"Column {name!r} is declared both {declared[name]} and "
-                        f"{kind}; name it in one list only."
+                        f"{kind} (in the kind lists or schema=); keep one."
                     )
                 declared[name] = kind
-        return declared
-
-    def _detect_schema(self, X):
-        declared = self._declared()
         unknown = [c for c in declared if c not in X.columns]
         if unknown:
             raise ValueError(
                 f"Declared columns {unknown} are not in X. Its columns are "
                 f"{list(X.columns)}."
             )
+        return declared
+
+    def _detect_schema(self, X):
+        declared = self._declared(X)
         schema, dropped = {}, {}
         for column in X.columns:
             series = X[column]
@@ -885,16 +887,6 @@ def _take(y, rows):
     if hasattr(y, "iloc"):
         return y[rows]
     return np.asarray(y)[rows]
-
-
-def _json_ready(entry):
-    """A released statistics entry with plain floats and lists."""
-    return {
-        k: [v if not isinstance(v, np.generic) else v.item() for v in value]
-        if isinstance(value, list)
-        else value
-        for k, value in entry.items()
-    }
 
 
 def _check_frame(X, name):
