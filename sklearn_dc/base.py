@@ -243,7 +243,6 @@ class BaseCondenser(BaseSampler):
                 "of a classification task."
             )
         class_counts = np.bincount(y_encoded, minlength=len(self.classes_))
-        self._check_private_budget()
         budget = self._resolve_budget(class_counts)
         kept = _kept_whole(self.n_per_class, self.classes_.tolist(), class_counts)
         if kept.all():
@@ -363,27 +362,6 @@ class BaseCondenser(BaseSampler):
                 stacklevel=3,
             )
         return np.minimum(requested, class_counts)
-
-    def _check_private_budget(self):
-        """Refuse budgets that read the private class sizes (DP condensers)."""
-        if not getattr(self, "_differentially_private", False):
-            return
-        n_per_class = self.n_per_class
-        reads_sizes = isinstance(n_per_class, str) or (
-            isinstance(n_per_class, dict)
-            and any(
-                v is None or isinstance(v, str | RealNotInt)
-                for v in n_per_class.values()
-            )
-        )
-        if reads_sizes:
-            raise ValueError(
-                f"{type(self).__name__} cannot use n_per_class={n_per_class!r}: "
-                "strategy words, fractions and classes kept whole read the "
-                "private class sizes (and keeping a class whole releases its "
-                "records). Give the number of synthetic records per class as an "
-                "int or a dict of ints."
-            )
 
     def _fit_resample_with_kept(self, X, y, kept):
         """Condense the classes not in ``kept``; pass the others through.

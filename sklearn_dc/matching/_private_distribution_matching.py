@@ -9,7 +9,7 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.utils import check_array
-from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._out_of_core import is_out_of_core, take_rows
 from ..nn import redraw_weights
@@ -288,13 +288,9 @@ class PrivateDistributionMatching(BaseMatching):
         "epsilon": [Interval(Real, 0, None, closed="neither")],
         "delta": [Interval(Real, 0, 1, closed="neither")],
         "clip_norm": [Interval(Real, 0, None, closed="neither")],
-        # "real", "kmeans", "data" and fractions pass validation so that
-        # fitting can explain why they are refused.
-        "n_per_class": [
-            Interval(Integral, 1, None, closed="left"),
-            Interval(RealNotInt, 0, 1, closed="right"),
-            dict,
-        ],
+        # "real", "kmeans", "data", fractions and strategy words pass
+        # validation so that fitting can explain why they are refused.
+        "n_per_class": BaseMatching._parameter_constraints["n_per_class"],
         "init": [StrOptions({"noise", "real", "kmeans"}), tuple],
         "bounds": [StrOptions({"data"}), tuple, None],
         "classes": ["array-like", None],
@@ -358,12 +354,17 @@ class PrivateDistributionMatching(BaseMatching):
         return sorted_classes, np.searchsorted(sorted_classes, y)
 
     def _resolve_budget(self, class_counts):
-        if not isinstance(self.n_per_class, Integral | dict):
+        n_per_class = self.n_per_class
+        if not isinstance(n_per_class, Integral | dict) or (
+            isinstance(n_per_class, dict)
+            and any(not isinstance(v, Integral) for v in n_per_class.values())
+        ):
             raise ValueError(
-                f"{type(self).__name__} needs n_per_class as an int or a dict of "
-                f"ints; got the fraction {self.n_per_class!r}. A fraction of each "
-                "class reads the private class sizes; give the number of "
-                "synthetic records per class instead."
+                f"{type(self).__name__} cannot use n_per_class={n_per_class!r}: "
+                "strategy words, fractions of a class and classes kept whole "
+                "read the private class sizes (and keeping a class whole "
+                "releases its records). Give the number of synthetic records per "
+                "class as an int or a dict of ints."
             )
         # Never capped: the class sizes are private and no real record is
         # needed, so the base class resolves ints and dicts against no limit.

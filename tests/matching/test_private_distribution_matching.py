@@ -288,7 +288,7 @@ def test_budget_needs_no_real_records_and_reads_no_class_size(three_class_table)
 @pytest.mark.parametrize(
     "params, match",
     [
-        ({"n_per_class": 0.5}, "fraction.*private class sizes"),
+        ({"n_per_class": 0.5}, "fractions of a class.*private class sizes"),
         ({"bounds": "data"}, "bounds='data'.*not private"),
         ({"init": "real"}, "init='real'.*init='noise'"),
         ({"init": "kmeans"}, "init='kmeans'"),
