@@ -9,6 +9,7 @@ from ._physionet2012 import load_physionet2012
 from ._physionet2019 import load_physionet2019
 from ._sepsis_demo import load_sepsis_demo
 from ._support2 import load_support2
+from ._ucr import load_ucr
 
 __all__ = [
     "load_mimic3_ihm",
@@ -16,4 +17,5 @@ __all__ = [
     "load_physionet2019",
     "load_sepsis_demo",
     "load_support2",
+    "load_ucr",
 ]

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
+import time
+import warnings
 from abc import abstractmethod
+from dataclasses import dataclass
 from numbers import Integral, Real
+from typing import ClassVar
 
 import numpy as np
 import torch
@@ -24,27 +28,16 @@ from ._objective import Objective
 from ._projection import _data_projection
 from ._start import initial_records, warn_real_starts
 
-_RESUMABLE = ("warm_start", "checkpoint", "checkpoint_every")
-_SHARED = (
-    "n_per_class",
-    "net",
-    "n_iter",
-    "lr",
-    "batch_real",
-    "init",
-    "bounds",
-    "device",
-    "random_state",
-    "verbose",
-    *_RESUMABLE,
-)
+#: The class decorator of the matching condensers. scikit-learn reads an
+#: estimator's parameters from its ``__init__`` signature; a dataclass writes
+#: that ``__init__`` (plain assignments, no logic) from the declared fields, so
+#: a shared parameter is declared once, in ``BaseMatching``, and a condenser
+#: declares only its own parameters and the defaults it changes. ``eq`` and
+#: ``repr`` stay scikit-learn's.
+matching_parameters = dataclass(kw_only=True, eq=False, repr=False)
 
 
-def shared_parameters(namespace) -> dict:
-    """The shared parameters in a subclass ``__init__``'s ``locals()``, by name."""
-    return {name: namespace[name] for name in _SHARED if name in namespace}
-
-
+@matching_parameters
 class BaseMatching(BaseCondenser):
     """Base class for condensers that learn synthetic records.
 
@@ -58,7 +51,7 @@ class BaseMatching(BaseCondenser):
     instead.
     """
 
-    _parameter_constraints: dict = {
+    _parameter_constraints: ClassVar[dict] = {
         **BaseCondenser._parameter_constraints,
         "net": [StrOptions({"auto", *NETWORKS}), type, nn.Module, NeuralNet, list],
         "n_iter": [Interval(Integral, 0, None, closed="left")],
@@ -68,48 +61,26 @@ class BaseMatching(BaseCondenser):
         "bounds": [StrOptions({"data"}), None],
         "device": [str, torch.device],
         "verbose": ["verbose"],
-        "warm_start": ["boolean"],
-        "checkpoint": [str, os.PathLike, None],
-        "checkpoint_every": [Interval(Integral, 1, None, closed="left")],
+        "max_time": [Interval(Real, 0, None, closed="neither"), None],
     }
 
-    def __init__(
-        self,
-        *,
-        n_per_class,
-        net,
-        n_iter,
-        lr,
-        batch_real,
-        init,
-        bounds,
-        device,
-        random_state,
-        verbose,
-        **resumable,
-    ):
-        # The parameters every matching condenser shares, stored here once.
-        # Each subclass lists them in its own signature (which get_params
-        # reads) and passes them on with shared_parameters(locals()).
-        super().__init__(n_per_class=n_per_class, random_state=random_state)
-        self.net = net
-        self.n_iter = n_iter
-        self.lr = lr
-        self.batch_real = batch_real
-        self.init = init
-        self.bounds = bounds
-        self.device = device
-        self.verbose = verbose
-        # warm_start, checkpoint and checkpoint_every: every learned condenser
-        # but the private one (which can neither continue a fit nor write its
-        # state) takes them.
-        for name in _RESUMABLE:
-            if name in resumable:
-                setattr(self, name, resumable.pop(name))
-        if resumable:
-            raise TypeError(f"Unexpected parameters {sorted(resumable)}.")
+    # The parameters every matching condenser shares. ``n_iter`` and
+    # ``batch_real`` have no common default: each condenser declares its own.
+    n_per_class: int | float | str | dict = 10
+    net: str | type | nn.Module | NeuralNet | list = "auto"
+    n_iter: int
+    lr: float = 0.05
+    batch_real: int
+    init: str = "real"
+    bounds: str | None = None
+    device: str | torch.device = "cpu"
+    random_state: int | np.random.RandomState | None = None
+    verbose: bool | int = False
+    max_time: float | None = None
 
     def _fit_resample(self, X, y):
+        # max_time counts the set-up (experts, caches) too: it is the wait.
+        deadline = None if self.max_time is None else time.monotonic() + self.max_time
         _check_float32_range(X, type(self).__name__)
         if self.init == "real" and not self._continues_previous_fit():
             warn_real_starts(self, np.bincount(y, minlength=len(self.classes_)))
@@ -146,6 +117,10 @@ class BaseMatching(BaseCondenser):
             desc=type(self).__name__,
             disable=not self.verbose,
         )
+        if deadline is not None:
+            progress.set_description_str(
+                f"{type(self).__name__} (stops by {self.max_time:g} s)"
+            )
         refresh = max(1, self.n_iter // 100)
 
         def show(n_done, loss):
@@ -166,7 +141,16 @@ class BaseMatching(BaseCondenser):
                 first=first,
                 project=project,
                 hooks=[show] if key is None else [show, save],
+                deadline=deadline,
                 name=type(self).__name__,
+            )
+        if n_done == first < self.n_iter and not interrupted:
+            warnings.warn(
+                f"{type(self).__name__} reached max_time={self.max_time:g} s "
+                "before its first iteration (the set-up took it all): the records "
+                "are the starting records (init). Raise max_time.",
+                UserWarning,
+                stacklevel=3,
             )
         # After Ctrl-C the iteration in progress has moved the random
         # generators: the file keeps the last complete checkpoint, from which
@@ -185,30 +169,16 @@ class BaseMatching(BaseCondenser):
         return X_res, np.repeat(np.arange(len(budget)), budget)
 
     def _checkpoint_path(self):
-        """The ``checkpoint`` file of this fit, or None."""
-        return self.checkpoint
+        """The ``checkpoint`` file of this fit, or None (never written)."""
+        return None
 
     def _continues_previous_fit(self) -> bool:
-        """Whether this fit would continue a previous one (``warm_start``)."""
-        return self.warm_start and hasattr(self, "_previous_fit")
+        """Whether this fit continues a previous one (``warm_start``)."""
+        return False
 
     def _warm_start_state(self, X, budget):
         """``(records, loss_history)`` of the previous fit to continue, or None."""
-        previous = getattr(self, "_previous_fit", None)
-        if not self.warm_start or previous is None:
-            return None
-        records, previous_budget, history = previous
-        if records.shape[1:] != X.shape[1:] or not np.array_equal(
-            previous_budget, budget
-        ):
-            raise ValueError(
-                "warm_start=True continues the previous fit, which had "
-                f"{previous_budget.tolist()} records per class of shape "
-                f"{records.shape[1:]}; this fit asks for {budget.tolist()} of "
-                f"shape {X.shape[1:]}. Use the same budget and data layout, or "
-                "set warm_start=False to start afresh."
-            )
-        return records, history
+        return None
 
     def _check_memory(self, X, nets, budget, device):
         """Refuse a fit that cannot fit in the free memory, before allocating.
@@ -243,6 +213,55 @@ class BaseMatching(BaseCondenser):
         estimator here: fitted attributes come from the objective's
         ``results()`` after the loop.
         """
+
+
+@matching_parameters
+class ResumableMatching(BaseMatching):
+    """A matching condenser that continues a fit and keeps checkpoints.
+
+    Every learned condenser but the private one (which can neither continue
+    a fit nor write its state) derives from this class.
+
+    Warning: This class should not be used directly. Use the derived classes
+    instead.
+    """
+
+    _parameter_constraints: ClassVar[dict] = {
+        **BaseMatching._parameter_constraints,
+        "warm_start": ["boolean"],
+        "checkpoint": [str, os.PathLike, None],
+        "checkpoint_every": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    warm_start: bool = False
+    checkpoint: str | os.PathLike | None = None
+    checkpoint_every: int = 100
+
+    def _checkpoint_path(self):
+        """The ``checkpoint`` file of this fit, or None."""
+        return self.checkpoint
+
+    def _continues_previous_fit(self) -> bool:
+        """Whether this fit would continue a previous one (``warm_start``)."""
+        return self.warm_start and hasattr(self, "_previous_fit")
+
+    def _warm_start_state(self, X, budget):
+        """``(records, loss_history)`` of the previous fit to continue, or None."""
+        previous = getattr(self, "_previous_fit", None)
+        if not self.warm_start or previous is None:
+            return None
+        records, previous_budget, history = previous
+        if records.shape[1:] != X.shape[1:] or not np.array_equal(
+            previous_budget, budget
+        ):
+            raise ValueError(
+                "warm_start=True continues the previous fit, which had "
+                f"{previous_budget.tolist()} records per class of shape "
+                f"{records.shape[1:]}; this fit asks for {budget.tolist()} of "
+                f"shape {X.shape[1:]}. Use the same budget and data layout, or "
+                "set warm_start=False to start afresh."
+            )
+        return records, history
 
 
 def _check_float32_range(X, name):

@@ -18,7 +18,14 @@ _FORMAT = 1
 
 # Parameters that do not change what an iteration computes: a run may resume
 # with other values of them (more iterations, another interval, quieter).
-_RESUMABLE = {"n_iter", "verbose", "checkpoint", "checkpoint_every", "warm_start"}
+_RESUMABLE = {
+    "n_iter",
+    "verbose",
+    "max_time",
+    "checkpoint",
+    "checkpoint_every",
+    "warm_start",
+}
 
 
 def fingerprint(estimator, X, y, budget, start) -> str:

@@ -9,13 +9,20 @@ from .._out_of_core import is_out_of_core, take_rows
 
 
 class ClassBatches:
-    """Random real records of every class, drawn with replacement.
+    """The real records of every class that one iteration compares.
 
-    ``draw(batch_size, generator)`` returns ``batch_size`` records of each
-    class, class after class, as one tensor on ``device``. In-memory data are
-    sorted by class once and kept on the device, so a draw is one gather there
-    (no host round trip). A memmap stays on disk: a draw reads only the drawn
-    rows. Both give the same records for the same generator.
+    ``draw(generator)`` returns, class after class as one tensor on
+    ``device``, ``counts[c] = min(batch_size, n_c)`` records of class ``c``:
+    a class no larger than the batch whole (its exact statistics, each record
+    once), a larger one sampled without replacement. The sample of a large
+    class is stratified: its rows (in the order of ``X``) are cut into
+    ``batch_size`` blocks of near-equal size and one row is drawn in each, so
+    the draw costs ``O(batch_size)`` whatever the class size, a row is never
+    drawn twice, and every row is drawn with probability about
+    ``batch_size / n_c``. In-memory data are sorted by class once and kept on
+    the device, so a draw is one gather there (no host round trip). A memmap
+    stays on disk: a draw reads only the drawn rows. Both give the same
+    records for the same generator.
 
     Parameters
     ----------
@@ -25,6 +32,8 @@ class ClassBatches:
         Their classes, encoded ``0 .. n_classes - 1``.
     n_classes : int
         Number of classes.
+    batch_size : int
+        Records per class and draw, at most.
     device : torch.device
         Where the batches go.
     dtype : torch.dtype, default=torch.float32
@@ -33,6 +42,13 @@ class ClassBatches:
         dtype of the uniform draws that pick the rows.
     flatten : bool, default=False
         Return records flattened to one dimension.
+
+    Attributes
+    ----------
+    counts : list of int
+        Records of each class in a draw.
+    labels : torch.Tensor of shape (sum(counts),)
+        The class of each row of a draw.
     """
 
     def __init__(
@@ -40,39 +56,56 @@ class ClassBatches:
         X,
         y,
         n_classes,
+        batch_size,
         device,
         dtype=torch.float32,
         draw_dtype=torch.float32,
         flatten=False,
     ):
-        self.n_classes, self.device, self.dtype = n_classes, device, dtype
-        self.draw_dtype = draw_dtype
+        self.device, self.dtype, self.draw_dtype = device, dtype, draw_dtype
         self.shape = (-1,) if flatten else X.shape[1:]
         # Real records sorted by class, so a class's rows are one contiguous block.
         order = np.argsort(y, kind="stable")
         class_sizes = np.bincount(y, minlength=n_classes)
-        self.starts = torch.as_tensor(
-            np.concatenate([[0], np.cumsum(class_sizes)[:-1]]), device=device
+        class_starts = np.concatenate([[0], np.cumsum(class_sizes)[:-1]])
+        self.counts = np.minimum(class_sizes, batch_size).tolist()
+        # The blocks: block i of class c spans rows [first, first + width).
+        firsts, widths = [], []
+        for start, size, count in zip(
+            class_starts, class_sizes, self.counts, strict=True
+        ):
+            edges = start + (np.arange(count + 1) * size) // max(count, 1)
+            firsts.append(edges[:-1])
+            widths.append(np.diff(edges))
+        self.firsts = torch.as_tensor(np.concatenate(firsts), device=device)
+        self.widths = torch.as_tensor(
+            np.concatenate(widths), dtype=draw_dtype, device=device
         )
-        self.sizes = torch.as_tensor(class_sizes, dtype=draw_dtype, device=device)
+        self.labels = torch.as_tensor(
+            np.repeat(np.arange(n_classes), self.counts), device=device
+        )
         if is_out_of_core(X):
             self._X, self._order, self._real = X, order, None
         else:
             sorted_records = X[order].reshape(len(X), *self.shape)
             self._real = torch.as_tensor(sorted_records, dtype=dtype, device=device)
 
-    def draw(self, batch_size: int, generator: torch.Generator) -> torch.Tensor:
-        """``batch_size`` records per class, shape ``(n_classes * batch_size, ...)``."""
+    def draw(self, generator: torch.Generator) -> torch.Tensor:
+        """One draw, shape ``(sum(counts), ...)``, grouped by class."""
         offsets = torch.rand(
-            self.n_classes,
-            batch_size,
-            generator=generator,
-            device=self.device,
+            len(self.firsts), generator=generator, device=self.device,
             dtype=self.draw_dtype,
-        )
-        rows = (self.starts[:, None] + (offsets * self.sizes[:, None]).long()).ravel()
+        )  # fmt: skip
+        rows = self.firsts + (offsets * self.widths).long()
         if self._real is not None:
             return self._real[rows]
         records = take_rows(self._X, self._order[rows.cpu().numpy()])
         records = records.reshape(len(records), *self.shape)
         return torch.as_tensor(records, dtype=self.dtype, device=self.device)
+
+    def class_means(self, embedded: torch.Tensor) -> torch.Tensor:
+        """Per-class means of the rows of a draw (embedded), ``(n_classes, ...)``."""
+        sums = embedded.new_zeros(len(self.counts), *embedded.shape[1:])
+        sums.index_add_(0, self.labels, embedded)
+        counts = torch.as_tensor(self.counts, dtype=embedded.dtype, device=sums.device)
+        return sums / counts.view(-1, *[1] * (embedded.dim() - 1))

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from numbers import Integral
+from typing import ClassVar
 
 import numpy as np
 import torch
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._out_of_core import BLOCK_BYTES, take_rows
 from ..augment import (
@@ -15,15 +16,21 @@ from ..augment import (
     resolve_augment,
 )
 from ..nn import redraw_weights
-from ._base import BaseMatching, shared_parameters
+from ._base import ResumableMatching, matching_parameters
 from ._class_batches import ClassBatches
 from ._docstrings import fill_docstring
 from ._nets import pick
 from ._objective import Objective
 
+# n_nets="auto": the pool it takes, and the sample of a large class (in
+# batches of batch_real) whose mean stands for the class's.
+AUTO_POOL = 64
+POOL_SAMPLE = 16
+
 
 @fill_docstring
-class DistributionMatching(BaseMatching):
+@matching_parameters
+class DistributionMatching(ResumableMatching):
     """Learn synthetic records whose embeddings match the real ones (DM).
 
     Distribution matching (Zhao & Bilen, "Dataset Condensation with
@@ -47,24 +54,32 @@ class DistributionMatching(BaseMatching):
 
         One draw per iteration serves every class.
 
-    n_nets : int, default=None
+    n_nets : int, "auto" or None, default="auto"
         ``None`` (the paper's method) draws fresh network weights at every
         iteration and embeds a new real batch. An int draws that many networks
-        once and caches each class's mean embedding of *all* its real records
-        under each of them (one pass over the data, block by block for a
-        memmap); every iteration then picks one of these networks and embeds
-        only the synthetic records, against the cached exact class means. The
-        iterations are several times cheaper (see ``docs/speed.md``), the
-        real-side target has no batch noise, and the matching sees
-        ``n_nets`` networks rather than ``n_iter``. The one-off cost is
-        ``n_nets`` forward passes over the training data. Not with
-        ``augment``, which changes the real records at every iteration.
+        once and caches each class's mean embedding of its real records under
+        each of them (one pass over the data, block by block for a memmap;
+        a class larger than ``16 * batch_real`` records is represented by that
+        many, drawn without replacement, which gives its mean to well within
+        the batch noise of ``None``); every iteration then picks one of these
+        networks and embeds only the synthetic records, against the cached
+        class means. The iterations are several times cheaper (see
+        ``docs/speed.md``), the real-side target has no batch noise, and the
+        matching sees ``n_nets`` networks rather than ``n_iter``. The one-off
+        cost is ``n_nets`` forward passes over (that sample of) the training
+        data. ``"auto"`` takes a pool of 64 when that one-off pass embeds
+        fewer real records than ``n_iter`` iterations of ``None`` would, and
+        ``None`` otherwise (and always with ``augment``, which changes the
+        real records at every iteration); ``n_nets_`` says which it took.
 
     Attributes
     ----------
     {fitted_attributes}
 
     {matching_attributes}
+
+    n_nets_ : int or None
+        The pool of networks used (``n_nets``, or what ``"auto"`` chose).
 
     See Also
     --------
@@ -73,9 +88,7 @@ class DistributionMatching(BaseMatching):
 
     Notes
     -----
-    The condensed records are not private by construction: with
-    ``init="real"`` each starts as a real record, and membership inference is
-    known to work on condensed data. Measure leakage before sharing them.
+    {not_private}
 
     Examples
     --------
@@ -94,48 +107,47 @@ class DistributionMatching(BaseMatching):
     True
     """
 
-    _parameter_constraints: dict = {
-        **BaseMatching._parameter_constraints,
+    _parameter_constraints: ClassVar[dict] = {
+        **ResumableMatching._parameter_constraints,
         "augment": _AUGMENT_CONSTRAINT,
-        "n_nets": [Interval(Integral, 1, None, closed="left"), None],
+        "n_nets": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+            None,
+        ],
     }
 
-    def __init__(
-        self,
-        *,
-        n_per_class=10,
-        net="auto",
-        n_iter=1000,
-        lr=0.05,
-        batch_real=256,
-        init="real",
-        bounds=None,
-        device="cpu",
-        random_state=None,
-        verbose=False,
-        augment=None,
-        n_nets=None,
-        warm_start=False,
-        checkpoint=None,
-        checkpoint_every=100,
-    ):
-        super().__init__(**shared_parameters(locals()))
-        self.augment = augment
-        self.n_nets = n_nets
+    n_iter: int = 1000
+    batch_real: int = 256
+    augment: str | list | None = None
+    n_nets: int | str | None = "auto"
 
     def _objective(self, X, y, budget, nets, device, generator, rng):
         # Only the synthetic records are optimised; the networks stay fixed.
         for net in nets:
             net.requires_grad_(False)
-        if self.n_nets is None:
+        n_nets = self._pool_size(y)
+        if n_nets is None:
             return _BatchMeans(X, y, budget, nets, device, generator, rng, self)
         if self.augment is not None:
             raise ValueError(
-                f"n_nets={self.n_nets} caches the real records' embeddings, which "
+                f"n_nets={n_nets} caches the real records' embeddings, which "
                 f"augment={self.augment!r} would change at every iteration. Use "
                 "n_nets=None with augmentation, or augment=None."
             )
-        return _CachedMeans(X, y, budget, nets, device, generator, rng, self.n_nets)
+        cap = POOL_SAMPLE * self.batch_real
+        return _CachedMeans(X, y, budget, nets, device, generator, rng, n_nets, cap)
+
+    def _pool_size(self, y):
+        """``n_nets``, or what ``"auto"`` takes for these classes."""
+        if self.n_nets != "auto":
+            return self.n_nets
+        if self.augment is not None:
+            return None
+        sizes = np.bincount(y)
+        per_iteration = np.minimum(sizes, self.batch_real).sum()
+        pool_pass = AUTO_POOL * np.minimum(sizes, POOL_SAMPLE * self.batch_real).sum()
+        return AUTO_POOL if pool_pass < self.n_iter * per_iteration else None
 
 
 class _MeanEmbeddings(Objective):
@@ -166,28 +178,30 @@ class _BatchMeans(_MeanEmbeddings):
         self.n_classes = len(budget)
         self.nets, self.generator, self.rng = nets, generator, rng
         self.batch_real = condenser.batch_real
-        self.real = ClassBatches(X, y, self.n_classes, device)
+        self.real = ClassBatches(X, y, self.n_classes, self.batch_real, device)
         self.augment = resolve_augment(condenser.augment, X.shape[1:])
+
+    def results(self):
+        return {"n_nets_": None}
 
     def loss(self, synthetic):
         net = self.nets[pick(self.nets, self.rng)]
         redraw_weights(net, self.generator)
-        batch = self.real.draw(self.batch_real, self.generator)
+        batch = self.real.draw(self.generator)
         if self.augment is not None:
             # One draw for the real batch and the synthetic records.
             batch, synthetic = apply_shared(
                 self.augment, [batch, synthetic], self.generator
             )
         with torch.no_grad():
-            real_mean = net.embed(batch)
-            real_mean = real_mean.view(self.n_classes, self.batch_real, -1).mean(1)
+            real_mean = self.real.class_means(net.embed(batch))
         return self.distance(net, synthetic, real_mean)
 
 
 class _CachedMeans(_MeanEmbeddings):
     """DM against class means cached for a pool of ``n_nets`` networks."""
 
-    def __init__(self, X, y, budget, nets, device, generator, rng, n_nets):
+    def __init__(self, X, y, budget, nets, device, generator, rng, n_nets, cap):
         super().__init__(budget, device)
         n_classes = len(budget)
         self.nets, self.rng, self.n_nets = nets, rng, n_nets
@@ -197,24 +211,39 @@ class _CachedMeans(_MeanEmbeddings):
         for kind in self.kinds:
             redraw_weights(nets[kind], generator)
             self.weights.append([p.detach().clone() for p in nets[kind].parameters()])
-        # Sums over every real record, block by block (all at once could
-        # exhaust memory): one read of the data, in memory or on disk.
+        # The rows whose embeddings make the class means: all of a class up
+        # to ``cap``, else ``cap`` of them without replacement (in file order,
+        # so a memmap is read forwards).
+        rows = []
+        for c in range(n_classes):
+            members = np.flatnonzero(y == c)
+            if len(members) > cap:
+                members = np.sort(rng.choice(members, cap, replace=False))
+            rows.append(members)
+        rows = np.sort(np.concatenate(rows))
+        # Sums block by block (all at once could exhaust memory): one read.
         sums = [None] * n_nets
         step = max(1, BLOCK_BYTES // max(1, X[:1].nbytes))
         with torch.no_grad():
-            for start in range(0, len(X), step):
-                block = take_rows(X, np.arange(start, min(start + step, len(X))))
+            for start in range(0, len(rows), step):
+                chunk = rows[start : start + step]
+                block = take_rows(X, chunk)
                 records = torch.as_tensor(block, dtype=torch.float32, device=device)
-                labels = torch.as_tensor(y[start : start + len(block)], device=device)
+                labels = torch.as_tensor(y[chunk], device=device)
                 for k in range(n_nets):
                     embedded = self.load(k).embed(records)
                     if sums[k] is None:
                         sums[k] = embedded.new_zeros(n_classes, embedded.shape[1])
                     sums[k].index_add_(0, labels, embedded)
         counts = torch.as_tensor(
-            np.bincount(y, minlength=n_classes), dtype=torch.float32, device=device
+            np.bincount(y[rows], minlength=n_classes),
+            dtype=torch.float32,
+            device=device,
         )
         self.means = [total / counts[:, None] for total in sums]
+
+    def results(self):
+        return {"n_nets_": self.n_nets}
 
     def load(self, k):
         """Network ``k`` of the pool, its weights copied in (not aliased)."""

@@ -24,7 +24,10 @@ FRAGMENTS = {
     "net": """net : str, module, skorch NeuralNet or list, default="auto"
         The network whose embeddings are matched; its weights are drawn anew
         in place at every iteration. ``"auto"`` takes ``"mlp"`` for tables,
-        ``"tcn"`` for time series and ``"convnet"`` for images; other names
+        ``"tcn"`` for time series and ``"convnet"`` for images, sized to the
+        records: the TCN's width follows the number of channels (24 to 64),
+        the ConvNet's depth the image size (two blocks for 8 x 8, three from
+        16 x 16), as ``sklearn_dc.nn.auto_size`` says; other names
         are in ``sklearn_dc.nn.NETWORKS`` (``"gru"``, ``"lstm"``,
         ``"transformer"``). A module class is called with ``n_features``
         (tables) or ``n_channels`` and with ``n_classes``, and must define
@@ -39,7 +42,8 @@ FRAGMENTS = {
         Learning rate of the Adam optimiser that moves the synthetic records
         (in units of the features, so scale the features first).""",
     "batch_real": """batch_real : int, default={default}
-        Real records drawn (with replacement) per class at each iteration.""",
+        Real records per class at each iteration, drawn without replacement;
+        a class with fewer records is used whole (its exact statistics).""",
     "init": """init : {"real", "noise", "kmeans"}, default="real"
         Starting point of the synthetic records: random real records of the
         class, Gaussian noise with the features' mean and standard deviation,
@@ -90,8 +94,18 @@ FRAGMENTS = {
         warning: the iteration in progress is dropped and the synthetic
         records are returned as they are.""",
     "verbose": """verbose : bool or int, default=False
-        Show a progress bar with the current loss.""",
+        Show a progress bar with the current loss and the estimated time
+        left.""",
+    "max_time": """max_time : float, default=None
+        Time budget in seconds, counted from the start of the fit (set-up
+        included): the run stops after the iteration that passes it and
+        returns the records as they are, as Ctrl-C does; ``n_iter_`` says
+        how many iterations ran. ``None`` runs all ``n_iter``. A fit that
+        stops this way still writes its last checkpoint.""",
     "augment": _AUGMENT_DOCSTRING,
+    "not_private": """The condensed records are not private by construction: with
+    ``init="real"`` each starts as a real record, and membership inference is
+    known to work on condensed data. Measure leakage before sharing them.""",
 }
 
 _PARAMETERS = "    Parameters\n    ----------\n"

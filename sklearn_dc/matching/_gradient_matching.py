@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from numbers import Integral, Real
+from typing import ClassVar
 
 import numpy as np
 import torch
@@ -15,7 +16,7 @@ from ..augment import (
     resolve_augment,
 )
 from ..nn import redraw_weights
-from ._base import BaseMatching, shared_parameters
+from ._base import ResumableMatching, matching_parameters
 from ._class_batches import ClassBatches
 from ._docstrings import fill_docstring
 from ._nets import pick, refuse_batch_norm
@@ -83,7 +84,8 @@ def auto_loops(n_per_class):
 
 
 @fill_docstring
-class GradientMatching(BaseMatching):
+@matching_parameters
+class GradientMatching(ResumableMatching):
     """Learn synthetic records that train a network like the real ones (DC).
 
     Gradient matching (Zhao, Mopuri & Bilen, "Dataset Condensation with
@@ -181,33 +183,28 @@ class GradientMatching(BaseMatching):
     distance is 0), as in the paper's code; they are trained in the inner
     loop like every weight.
 
-    The condensed records are not private by construction: with
-    ``init="real"`` each starts as a real record, and membership inference is
-    known to work on condensed data. Measure leakage before sharing them.
+    {not_private}
 
     Examples
     --------
-    >>> from imblearn.pipeline import make_pipeline
     >>> from sklearn.datasets import load_breast_cancer
     >>> from sklearn.linear_model import LogisticRegression
-    >>> from sklearn.preprocessing import StandardScaler
+    >>> from sklearn.preprocessing import scale
     >>> from sklearn_dc.matching import GradientMatching
     >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> X = scale(X)
     >>> condenser = GradientMatching(
     ...     n_per_class=5, n_iter=10, inner_steps=5, batch_real=32, random_state=0
     ... )
-    >>> X_syn, y_syn = condenser.fit_resample(StandardScaler().fit_transform(X), y)
-    >>> X_syn.shape, y_syn.tolist()
-    ((10, 30), [0, 0, 0, 0, 0, 1, 1, 1, 1, 1])
+    >>> X_syn, y_syn = condenser.fit_resample(X, y)
     >>> condenser.outer_loop_  # "auto": a new network every 5 iterations
     5
-    >>> pipe = make_pipeline(StandardScaler(), condenser, LogisticRegression())
-    >>> pipe.fit(X, y).score(X, y) > 0.9
+    >>> LogisticRegression().fit(X_syn, y_syn).score(X, y) > 0.9
     True
     """
 
-    _parameter_constraints: dict = {
-        **BaseMatching._parameter_constraints,
+    _parameter_constraints: ClassVar[dict] = {
+        **ResumableMatching._parameter_constraints,
         "outer_loop": [
             StrOptions({"auto"}),
             Interval(Integral, 1, None, closed="left"),
@@ -220,32 +217,12 @@ class GradientMatching(BaseMatching):
         "augment": _AUGMENT_CONSTRAINT,
     }
 
-    def __init__(
-        self,
-        *,
-        n_per_class=10,
-        outer_loop="auto",
-        inner_steps="auto",
-        net_lr=0.01,
-        augment=None,
-        net="auto",
-        n_iter=500,
-        lr=0.05,
-        batch_real=128,
-        init="real",
-        bounds=None,
-        device="cpu",
-        random_state=None,
-        verbose=False,
-        warm_start=False,
-        checkpoint=None,
-        checkpoint_every=100,
-    ):
-        super().__init__(**shared_parameters(locals()))
-        self.outer_loop = outer_loop
-        self.inner_steps = inner_steps
-        self.net_lr = net_lr
-        self.augment = augment
+    outer_loop: int | str = "auto"
+    inner_steps: int | str = "auto"
+    net_lr: float = 0.01
+    augment: str | list | None = None
+    n_iter: int = 500
+    batch_real: int = 128
 
     def _objective(self, X, y, budget, nets, device, generator, rng):
         refuse_batch_norm(
@@ -276,11 +253,9 @@ class _GradientDistance(Objective):
         self.inner_steps = inner if auto else condenser.inner_steps
         self.net_lr, self.batch_real = condenser.net_lr, condenser.batch_real
         self.n_classes = n_classes = len(budget)
-        self.real = ClassBatches(X, y, n_classes, device)
+        self.real = ClassBatches(X, y, n_classes, self.batch_real, device)
         self.bounds = np.concatenate([[0], np.cumsum(budget)]).tolist()
-        self.real_labels = [
-            torch.full((self.batch_real,), c, device=device) for c in range(n_classes)
-        ]
+        self.real_labels = self.real.labels.split(self.real.counts)
         self.synthetic_labels = torch.as_tensor(
             np.repeat(np.arange(n_classes), budget), device=device
         )
@@ -325,8 +300,7 @@ class _GradientDistance(Objective):
         net.zero_grad(set_to_none=True)
         # Only weight tensors are matched (biases give distance 0).
         weights = [p for p in net.parameters() if p.requires_grad and p.ndim > 1]
-        batches = self.real.draw(self.batch_real, self.generator)
-        batches = batches.view(self.n_classes, self.batch_real, *batches.shape[1:])
+        batches = self.real.draw(self.generator).split(self.real.counts)
         bounds, labels = self.bounds, self.synthetic_labels
         loss = 0.0
         for c in range(self.n_classes):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from numbers import Integral, Real
+from typing import ClassVar
 
 import numpy as np
 import torch
@@ -11,7 +12,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._out_of_core import element_variance
 from ..nn import redraw_weights
-from ._base import BaseMatching, shared_parameters
+from ._base import ResumableMatching, matching_parameters
 from ._class_batches import ClassBatches
 from ._docstrings import fill_docstring
 from ._nets import pick
@@ -90,7 +91,8 @@ def rbf_kernel(X1, X2, gamma):
 
 
 @fill_docstring
-class KernelInducingPoints(BaseMatching):
+@matching_parameters
+class KernelInducingPoints(ResumableMatching):
     """Learn synthetic records on which kernel ridge regression fits the data (KIP).
 
     Kernel inducing points (Nguyen, Chen & Lee, "Dataset Meta-Learning from
@@ -193,29 +195,29 @@ class KernelInducingPoints(BaseMatching):
     kernel. Other learners trained on them may gain less, especially at
     larger budgets: evaluate with the learners you will use.
 
-    The condensed records are not private by construction: with
-    ``init="real"`` each starts as a real record, and membership inference is
-    known to work on condensed data. Measure leakage before sharing them.
+    {not_private}
 
     Examples
     --------
-    >>> from imblearn.pipeline import make_pipeline
+    >>> import numpy as np
     >>> from sklearn.datasets import load_breast_cancer
-    >>> from sklearn.linear_model import LogisticRegression
-    >>> from sklearn.preprocessing import StandardScaler
+    >>> from sklearn.kernel_ridge import KernelRidge
+    >>> from sklearn.preprocessing import scale
     >>> from sklearn_dc.matching import KernelInducingPoints
     >>> X, y = load_breast_cancer(return_X_y=True)
-    >>> condenser = KernelInducingPoints(n_per_class=5, n_iter=50, random_state=0)
-    >>> X_syn, y_syn = condenser.fit_resample(StandardScaler().fit_transform(X), y)
-    >>> X_syn.shape, y_syn.tolist()
-    ((10, 30), [0, 0, 0, 0, 0, 1, 1, 1, 1, 1])
-    >>> pipe = make_pipeline(StandardScaler(), condenser, LogisticRegression())
-    >>> pipe.fit(X, y).score(X, y) > 0.9
+    >>> X = scale(X)
+    >>> kip = KernelInducingPoints(n_per_class=5, n_iter=50, learn_labels=True,
+    ...                            kernel="rbf", random_state=0)
+    >>> X_syn, y_syn = kip.fit_resample(X, y)
+    >>> kip.soft_labels_.shape  # learned targets, one column per class
+    (10, 2)
+    >>> ridge = KernelRidge(kernel="rbf", gamma=1 / 30).fit(X_syn, kip.soft_labels_)
+    >>> float(np.mean(ridge.predict(X).argmax(1) == y)) > 0.9
     True
     """
 
-    _parameter_constraints: dict = {
-        **BaseMatching._parameter_constraints,
+    _parameter_constraints: ClassVar[dict] = {
+        **ResumableMatching._parameter_constraints,
         "kernel": [StrOptions(set(KERNELS))],
         "depth": [Interval(Integral, 0, None, closed="left")],
         "gamma": [StrOptions({"scale"}), Interval(Real, 0, None, closed="neither")],
@@ -223,34 +225,14 @@ class KernelInducingPoints(BaseMatching):
         "learn_labels": ["boolean"],
     }
 
-    def __init__(
-        self,
-        *,
-        n_per_class=10,
-        kernel="ntk",
-        depth=3,
-        gamma="scale",
-        reg=1e-6,
-        learn_labels=False,
-        net="auto",
-        n_iter=1000,
-        lr=0.01,
-        batch_real=128,
-        init="real",
-        bounds=None,
-        device="cpu",
-        random_state=None,
-        verbose=False,
-        warm_start=False,
-        checkpoint=None,
-        checkpoint_every=100,
-    ):
-        super().__init__(**shared_parameters(locals()))
-        self.kernel = kernel
-        self.depth = depth
-        self.gamma = gamma
-        self.reg = reg
-        self.learn_labels = learn_labels
+    kernel: str = "ntk"
+    depth: int = 3
+    gamma: float | str = "scale"
+    reg: float = 1e-6
+    learn_labels: bool = False
+    n_iter: int = 1000
+    lr: float = 0.01
+    batch_real: int = 128
 
     def _fit_resample(self, X, y):
         # A fit without learn_labels leaves no soft labels of an earlier fit.
@@ -328,12 +310,12 @@ class _KernelRidgeError(Objective):
         self.batch_real, self.reg = condenser.batch_real, condenser.reg
         self.n_classes = n_classes = len(budget)
         self.n_synthetic = int(budget.sum())
-        self.n_batch = self.batch_real * n_classes
         # Closed-form kernels read the records flattened, in float64.
         self.real = ClassBatches(
             X,
             y,
             n_classes,
+            self.batch_real,
             device,
             dtype=torch.float32 if kernel is None else torch.float64,
             draw_dtype=torch.float64,
@@ -344,8 +326,12 @@ class _KernelRidgeError(Objective):
             onehot = np.eye(n_classes)[classes] - 1.0 / n_classes
             return torch.as_tensor(onehot, dtype=torch.float64, device=device)
 
-        # The batch holds batch_real records of each class in class order.
-        self.real_targets = targets(np.repeat(np.arange(n_classes), self.batch_real))
+        self.n_batch = sum(self.real.counts)
+        self.real_targets = targets(self.real.labels.cpu().numpy())
+        # Each class weighs the same in the error, however many of its
+        # records a draw holds (a small class is drawn whole).
+        counts = torch.as_tensor(self.real.counts, dtype=torch.float64, device=device)
+        self.row_weights = (1.0 / (n_classes * counts))[self.real.labels]
         self.labels = targets(np.repeat(np.arange(n_classes), budget))
         if condenser.learn_labels:
             self.labels = self.labels.float().requires_grad_(True)
@@ -359,7 +345,7 @@ class _KernelRidgeError(Objective):
         return {"soft_labels_": soft + 1.0 / self.n_classes}
 
     def loss(self, synthetic):
-        batch = self.real.draw(self.batch_real, self.generator)
+        batch = self.real.draw(self.generator)
         if self.kernel is None:
             net = self.nets[pick(self.nets, self.rng)]
             redraw_weights(net, self.generator)
@@ -380,4 +366,5 @@ class _KernelRidgeError(Objective):
             raise ValueError(
                 f"The synthetic kernel matrix is singular ({exc}); use a larger reg."
             ) from exc
-        return ((k_ts @ alpha - self.real_targets) ** 2).mean()
+        errors = ((k_ts @ alpha - self.real_targets) ** 2).mean(1)
+        return (self.row_weights * errors).sum()

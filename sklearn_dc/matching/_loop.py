@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import warnings
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -27,15 +28,26 @@ def observe_loops(callback):
 
 
 def optimise(
-    synthetic, optimizer, objective, losses, *, first=0, project=None, hooks=(), name
+    synthetic,
+    optimizer,
+    objective,
+    losses,
+    *,
+    first=0,
+    project=None,
+    hooks=(),
+    deadline=None,
+    name,
 ):
     """Iterations ``first .. len(losses) - 1``: ``(n_done, interrupted)``.
 
     Each iteration computes ``objective.loss(synthetic)``, takes one step of
     ``optimizer``, applies ``project`` (in place) and writes the loss into
     ``losses``, then calls every ``hook(n_done, loss)`` (progress,
-    checkpoints). Ctrl-C (a ``KeyboardInterrupt``) stops the run: the
-    iteration in progress is dropped, a warning naming ``name`` says how far
+    checkpoints). The loop ends early, before an iteration that would
+    start after ``deadline`` (``time.monotonic()``; ``max_time``). Ctrl-C
+    (a ``KeyboardInterrupt``) stops the run: the iteration in progress is
+    dropped, a warning naming ``name`` says how far
     the run got, and the loop returns, as skorch's does, leaving the
     process's signal handlers alone.
     """
@@ -46,6 +58,8 @@ def optimise(
         observer("start")
     try:
         for step in range(first, n_iter):
+            if deadline is not None and time.monotonic() >= deadline:
+                break
             loss = objective.loss(synthetic)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()

@@ -5,8 +5,10 @@ from __future__ import annotations
 import math
 import warnings
 from numbers import Integral, Real
+from typing import ClassVar
 
 import numpy as np
+import numpy.typing as npt
 import torch
 from sklearn.utils import check_array
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -24,7 +26,7 @@ from ..privacy._accounting import (
     secret_torch_generator,
     spent_epsilon,
 )
-from ._base import BaseMatching, shared_parameters
+from ._base import BaseMatching, matching_parameters
 from ._docstrings import fill_docstring
 from ._nets import pick, refuse_batch_norm
 from ._objective import Objective
@@ -75,6 +77,7 @@ def _noisy_class_sums(embedded, labels, n_classes, clip_norm, noise_std, generat
 
 
 @fill_docstring
+@matching_parameters
 class PrivateDistributionMatching(BaseMatching):
     """Distribution matching with (epsilon, delta)-differential privacy (DP-DM).
 
@@ -283,7 +286,7 @@ class PrivateDistributionMatching(BaseMatching):
     # TabularCondenser keeps everything it releases inside the guarantee.
     _differentially_private = True
 
-    _parameter_constraints: dict = {
+    _parameter_constraints: ClassVar[dict] = {
         **BaseMatching._parameter_constraints,
         "epsilon": [Interval(Real, 0, None, closed="neither")],
         "delta": [Interval(Real, 0, 1, closed="neither")],
@@ -297,31 +300,15 @@ class PrivateDistributionMatching(BaseMatching):
         "n_samples": [Interval(Integral, 1, None, closed="left"), None],
     }
 
-    def __init__(
-        self,
-        *,
-        n_per_class=10,
-        epsilon=1.0,
-        delta=1e-5,
-        clip_norm=1.0,
-        classes=None,
-        n_samples=None,
-        net="auto",
-        n_iter=200,
-        lr=0.05,
-        batch_real=64,
-        init="noise",
-        bounds=None,
-        device="cpu",
-        random_state=None,
-        verbose=False,
-    ):
-        super().__init__(**shared_parameters(locals()))
-        self.epsilon = epsilon
-        self.delta = delta
-        self.clip_norm = clip_norm
-        self.classes = classes
-        self.n_samples = n_samples
+    epsilon: float = 1.0
+    delta: float = 1e-5
+    clip_norm: float = 1.0
+    classes: npt.ArrayLike | None = None
+    n_samples: int | None = None
+    n_iter: int = 200
+    batch_real: int = 64
+    init: str | tuple = "noise"
+    bounds: str | tuple | None = None
 
     def _encode_classes(self, y):
         if self.classes is None:
@@ -391,9 +378,6 @@ class PrivateDistributionMatching(BaseMatching):
         if isinstance(self.bounds, tuple):
             _check_bounds(self.bounds, X.shape[1:])
         return super()._fit_resample(X, y)
-
-    def _checkpoint_path(self):
-        return None  # a run's state holds private releases: never written
 
     def _warm_start_state(self, X, budget):
         if getattr(self, "warm_start", False):

@@ -12,6 +12,7 @@ import warnings
 from contextlib import nullcontext
 from numbers import Integral, Real
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import torch
@@ -25,7 +26,7 @@ from tqdm.auto import tqdm
 from .._out_of_core import iter_blocks
 from ..base import MAX_SEED
 from ..nn import redraw_weights
-from ._base import BaseMatching, shared_parameters
+from ._base import ResumableMatching, matching_parameters
 from ._docstrings import fill_docstring
 from ._memory import GIB, activations_per_record, check_free_memory
 from ._nets import refuse_batch_norm
@@ -118,7 +119,8 @@ def train_expert(module, X, y, *, epochs, lr, batch_size, device, seed):
 
 
 @fill_docstring
-class TrajectoryMatching(BaseMatching):
+@matching_parameters
+class TrajectoryMatching(ResumableMatching):
     """Learn synthetic records on which training follows experts' paths (MTT).
 
     Matching training trajectories (Cazenavette et al., "Dataset Distillation
@@ -276,33 +278,30 @@ class TrajectoryMatching(BaseMatching):
     networks on CUDA run the student without cuDNN, which cannot
     differentiate twice through its recurrent kernels.
 
-    The condensed records are not private by construction: with
-    ``init="real"`` each starts as a real record, and membership inference is
-    known to work on condensed data. Measure leakage before sharing them.
+    {not_private}
 
     Examples
     --------
-    >>> from imblearn.pipeline import make_pipeline
-    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.datasets import load_wine
     >>> from sklearn.linear_model import LogisticRegression
-    >>> from sklearn.preprocessing import StandardScaler
+    >>> from sklearn.preprocessing import scale
     >>> from sklearn_dc.matching import TrajectoryMatching
-    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> X, y = load_wine(return_X_y=True)
     >>> condenser = TrajectoryMatching(
-    ...     n_per_class=10, n_experts=2, expert_epochs=6, max_start_epoch=4,
+    ...     n_per_class=5, n_experts=2, expert_epochs=6, max_start_epoch=4,
     ...     syn_steps=5, n_iter=20, random_state=0,
     ... )
-    >>> pipe = make_pipeline(StandardScaler(), condenser, LogisticRegression())
-    >>> pipe.fit(X, y).score(X, y) > 0.9
-    True
+    >>> X_syn, y_syn = condenser.fit_resample(scale(X), y)
     >>> condenser.n_per_class_, condenser.loss_history_.shape
-    ({{0: 10, 1: 10}}, (20,))
-    >>> condenser.syn_lr_ > 0
+    ({{0: 5, 1: 5, 2: 5}}, (20,))
+    >>> float(condenser.syn_lr_) > 0  # the learned step size of the student
+    True
+    >>> LogisticRegression().fit(X_syn, y_syn).score(scale(X), y) > 0.9
     True
     """
 
-    _parameter_constraints: dict = {
-        **BaseMatching._parameter_constraints,
+    _parameter_constraints: ClassVar[dict] = {
+        **ResumableMatching._parameter_constraints,
         "n_experts": [Interval(Integral, 1, None, closed="left")],
         "expert_epochs": [Interval(Integral, 1, None, closed="left")],
         "expert_lr": [Interval(Real, 0, None, closed="neither")],
@@ -314,42 +313,17 @@ class TrajectoryMatching(BaseMatching):
         "batch_syn": [Interval(Integral, 1, None, closed="left"), None],
     }
 
-    def __init__(
-        self,
-        *,
-        n_per_class=10,
-        n_experts=5,
-        expert_epochs=20,
-        expert_lr=0.05,
-        expert_cache=None,
-        syn_steps=20,
-        expert_epochs_ahead=2,
-        max_start_epoch=10,
-        syn_lr_init=0.05,
-        batch_syn=None,
-        net="auto",
-        n_iter=300,
-        lr=0.05,
-        batch_real=256,
-        init="real",
-        bounds=None,
-        device="cpu",
-        random_state=None,
-        verbose=False,
-        warm_start=False,
-        checkpoint=None,
-        checkpoint_every=100,
-    ):
-        super().__init__(**shared_parameters(locals()))
-        self.n_experts = n_experts
-        self.expert_epochs = expert_epochs
-        self.expert_lr = expert_lr
-        self.expert_cache = expert_cache
-        self.syn_steps = syn_steps
-        self.expert_epochs_ahead = expert_epochs_ahead
-        self.max_start_epoch = max_start_epoch
-        self.syn_lr_init = syn_lr_init
-        self.batch_syn = batch_syn
+    n_experts: int = 5
+    expert_epochs: int = 20
+    expert_lr: float = 0.05
+    expert_cache: str | os.PathLike | None = None
+    syn_steps: int = 20
+    expert_epochs_ahead: int = 2
+    max_start_epoch: int = 10
+    syn_lr_init: float = 0.05
+    batch_syn: int | None = None
+    n_iter: int = 300
+    batch_real: int = 256
 
     def _fit_resample(self, X, y):
         if self.max_start_epoch + self.expert_epochs_ahead > self.expert_epochs:

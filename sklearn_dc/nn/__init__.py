@@ -12,7 +12,13 @@ from ._init import init_weights_
 from ._learner import NetClassifier
 from ._mlp import MLP
 from ._recurrent import GRU, LSTM
-from ._resolve import AUTO_NETWORKS, NETWORKS, redraw_weights, resolve_nets
+from ._resolve import (
+    AUTO_NETWORKS,
+    NETWORKS,
+    auto_size,
+    redraw_weights,
+    resolve_nets,
+)
 from ._tcn import TCN
 from ._transformer import Transformer
 
@@ -27,6 +33,7 @@ __all__ = [
     "ConvNet",
     "EmbeddingNet",
     "Transformer",
+    "auto_size",
     "init_weights_",
     "redraw_weights",
     "resolve_nets",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import inspect
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -25,6 +26,46 @@ NETWORKS: dict[str, type[nn.Module]] = {
 }
 # ``net="auto"``: the default network for records of each number of dimensions.
 AUTO_NETWORKS = {1: "mlp", 2: "tcn", 3: "convnet"}
+
+
+def auto_size(name: str, input_shape: tuple[int, ...]) -> dict:
+    """The size ``net="auto"`` gives network ``name`` for records of ``input_shape``.
+
+    A random network's cost grows with the square of its width, and a network
+    sized for rich records wastes that cost on poor ones. Series: the TCN's
+    width follows the number of channels (8 per channel, between 24 and 64),
+    so clinical records of 40 or more channels keep 64 and a one-channel
+    signal gets 24. Images: one ConvNet block per halving down to 2 x 2
+    pixels, at most three (three for 28 x 28 and 32 x 32, two for 8 x 8),
+    128 channels from 28 pixels up, else 64. Tables keep the MLP's defaults.
+
+    Parameters
+    ----------
+    name : str
+        A key of ``NETWORKS`` (``"mlp"``, ``"tcn"`` or ``"convnet"``).
+    input_shape : tuple of int
+        Shape of one record.
+
+    Returns
+    -------
+    kwargs : dict
+        Constructor arguments of the network (empty: its defaults).
+
+    Examples
+    --------
+    >>> from sklearn_dc.nn import auto_size
+    >>> auto_size("tcn", (1, 140)), auto_size("tcn", (80, 48))
+    ({'width': 24}, {'width': 64})
+    >>> auto_size("convnet", (1, 8, 8))
+    {'depth': 2, 'width': 64}
+    """
+    if name == "tcn":
+        return {"width": int(np.clip(8 * input_shape[0], 24, 64))}
+    if name == "convnet":
+        side = min(input_shape[1:])
+        depth = int(np.clip(np.floor(np.log2(max(side, 2) / 2)), 1, 3))
+        return {"depth": depth, "width": 128 if side >= 28 else 64}
+    return {}
 
 
 def resolve_nets(net, *, input_shape: tuple[int, ...], n_classes: int):
@@ -76,6 +117,7 @@ def _build(spec, input_shape, n_classes):
                 "be 2-D (tables), 3-D (time series) or 4-D (images)."
             )
         spec = AUTO_NETWORKS[len(input_shape)]
+        kwargs = {**auto_size(spec, input_shape), **kwargs}
     if isinstance(spec, str):
         if spec not in NETWORKS:
             raise ValueError(

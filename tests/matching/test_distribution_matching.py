@@ -323,11 +323,54 @@ def test_cached_pool_matches_exact_class_means(three_class_table):
     # under every network, while a real batch (the default) only estimates
     # them.
     settings = dict(n_per_class=1.0, n_iter=5, lr=1e-12, random_state=0)
-    cached = DistributionMatching(n_nets=3, **settings)
+    cached = DistributionMatching(n_nets=3, batch_real=16, **settings)
     cached.fit_resample(X, y)
-    batched = DistributionMatching(**settings)
+    batched = DistributionMatching(n_nets=None, batch_real=16, **settings)
     batched.fit_resample(X, y)
+    assert cached.n_nets_ == 3 and batched.n_nets_ is None
     assert cached.loss_history_.max() < 1e-6 * batched.loss_history_.min()
+
+
+def test_a_class_no_larger_than_the_batch_is_used_whole(three_class_table):
+    X, y = three_class_table
+    assert np.bincount(y).max() <= 256
+    # Whole classes as the budget: with the default batch_real every draw is
+    # the whole class (no duplicates, no sampling noise), so the loss is 0.
+    settings = dict(n_per_class=1.0, n_iter=5, lr=1e-12, n_nets=None, random_state=0)
+    whole = DistributionMatching(batch_real=256, **settings)
+    whole.fit_resample(X, y)
+    sampled = DistributionMatching(batch_real=16, **settings)
+    sampled.fit_resample(X, y)
+    assert whole.loss_history_.max() < 1e-6 * sampled.loss_history_.min()
+
+
+def test_large_classes_are_sampled_without_replacement():
+    from sklearn_dc.matching._class_batches import ClassBatches
+
+    y = np.repeat([0, 1, 2], [1000, 7, 40])
+    X = np.arange(len(y), dtype=np.float32)[:, None]
+    batches = ClassBatches(X, y, 3, 16, torch.device("cpu"))
+    assert batches.counts == [16, 7, 16]
+    generator = torch.Generator().manual_seed(0)
+    seen = np.zeros(len(y))
+    for _ in range(2000):
+        rows = batches.draw(generator)[:, 0].numpy().astype(int)
+        for c, part in enumerate(np.split(rows, np.cumsum(batches.counts)[:-1])):
+            assert len(set(part)) == len(part) and (y[part] == c).all()
+        seen[rows] += 1
+    # The small class every time; each row of a large class about equally often.
+    assert (seen[1000:1007] == 2000).all()
+    share = seen[:1000] / 2000
+    assert abs(share.mean() - 16 / 1000) < 1e-3 and share.min() > 0.005
+
+
+def test_auto_pool_is_taken_when_it_embeds_fewer_real_records(three_class_table):
+    X, y = three_class_table
+    many = DistributionMatching(n_iter=200, n_per_class=2, random_state=0)
+    many.fit_resample(X, y)
+    few = DistributionMatching(n_iter=2, n_per_class=2, random_state=0)
+    few.fit_resample(X, y)
+    assert many.n_nets_ == 64 and few.n_nets_ is None
 
 
 def test_cached_pool_refuses_augmentation(three_class_table):
