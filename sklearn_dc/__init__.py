@@ -20,7 +20,7 @@ __version__ = "0.1.0.dev0"
 _LAZY = {
     "Herding": "coreset",
     "KCenterGreedy": "coreset",
-    "KMeansCentroids": "coreset",
+    "KMeansCentroids": "prototypes",
     "RandomSubset": "coreset",
     "DistributionMatching": "matching",
     "GradientMatching": "matching",
@@ -45,7 +45,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
-    from .coreset import Herding, KCenterGreedy, KMeansCentroids, RandomSubset
+    from .coreset import Herding, KCenterGreedy, RandomSubset
     from .matching import (
         DistributionMatching,
         GradientMatching,
@@ -53,6 +53,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
         PrivateDistributionMatching,
         TrajectoryMatching,
     )
+    from .prototypes import KMeansCentroids
     from .tabular import TabularCondenser
 
 

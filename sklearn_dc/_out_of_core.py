@@ -206,3 +206,14 @@ def class_sample(X, members, rng, name: str, label) -> np.ndarray:
         stacklevel=4,
     )
     return np.sort(rng.choice(len(members), size=limit, replace=False))
+
+
+def class_rows(X, members, rng, name: str, label):
+    """``(positions, rows)``: the members of one class a per-class method reads.
+
+    The positions are those of :func:`class_sample` (every member, except from
+    a memmap too large to read whole); the rows are their records, flattened
+    to 2-D for distances.
+    """
+    members = members[class_sample(X, members, rng, name, label)]
+    return members, take_rows(X, members).reshape(len(members), -1)

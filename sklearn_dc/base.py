@@ -10,7 +10,7 @@ from imblearn.base import BaseSampler
 from imblearn.utils import Substitution, check_target_type
 from scipy import sparse
 from sklearn.preprocessing import label_binarize
-from sklearn.utils import _safe_indexing, check_random_state
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d, validate_data
@@ -118,9 +118,11 @@ class BaseCondenser(BaseSampler):
 
     Subclasses implement ``_fit_resample(X, y)``, which receives validated data
     (a float ndarray ``X`` and integer-encoded ``y`` in ``0..n_classes-1``) and
-    returns the condensed ``(X, y)`` in the same encoding. Coresets, which return
-    real rows, set ``_returns_real_rows = True`` and a ``sample_indices_``
-    attribute; their output is then taken from the caller's own containers.
+    returns the condensed ``(X, y)`` in the same encoding; ``fit_resample``
+    puts that return in the caller's containers. Coresets, which return real
+    rows, also set ``_returns_real_rows = True`` and ``sample_indices_`` (the
+    positions of those rows in the caller's data): their rows get back the
+    caller's dtypes and row labels.
 
     Warning: This class should not be used directly. Use the derived classes
     instead.
@@ -194,16 +196,16 @@ class BaseCondenser(BaseSampler):
             X_res, y_res = self._fit_resample_with_kept(X_valid, y_encoded, kept)
         else:
             X_res, y_res = self._fit_resample(X_valid, y_encoded)
-        if self._returns_real_rows:
-            return _index_rows(X, self.sample_indices_), _index_rows(
-                y, self.sample_indices_
-            )
+        # imbalanced-learn's ArraysTransformer is not reused to restore the
+        # containers: it casts every column back to its input dtype, which would
+        # truncate synthetic values in integer or boolean columns, and gives
+        # every output a fresh index, where real records keep their row labels.
+        rows = self.sample_indices_ if self._returns_real_rows else None
         labels = self.classes_[y_res]
         if binarize_y:
             labels = label_binarize(labels, classes=self.classes_)
-        return _like_input(X_res.astype(X_valid.dtype, copy=False), X), _like_target(
-            labels, y
-        )
+        X_res = X_res.astype(X_valid.dtype, copy=False)
+        return _like_input(X_res, X, rows), _like_target(labels, y, rows)
 
     def _validate_input(self, X, y):
         """Check ``X`` and ``y``, set the fitted attributes, encode ``y``."""
@@ -495,39 +497,63 @@ def _check_numeric_columns(X, name):
         )
 
 
-def _index_rows(data, indices):
-    """Rows of the caller's own container (coresets return real records)."""
-    if sparse.issparse(data) and data.format not in ("csr", "csc"):
-        data = data.tocsr()
-    return _safe_indexing(data, indices)
+def _like_input(X_out, X_in, rows=None):
+    """Put the condensed records in the container of the input ``X``.
 
-
-def _like_input(X_out, X_in):
-    """Put synthetic rows in the container of the input ``X``."""
+    ``rows`` are the positions in ``X_in`` of real records (a coreset's
+    ``sample_indices_``), None for synthetic ones. Real records get back the
+    input's dtypes and row labels (their values are those of the validated
+    float array: exact for every number a float64 holds, integers up to
+    2**53 included); synthetic records keep their floating dtype and a fresh
+    index.
+    """
+    real = rows is not None
     if sparse.issparse(X_in):
-        return type(X_in)(X_out)
+        if not real:
+            return type(X_in)(X_out)
+        # Real rows come back as CSR / CSC input, or as CSR from other formats
+        # (the format that row indexing gives).
+        if X_in.format in ("csr", "csc"):
+            container = type(X_in)
+        elif isinstance(X_in, sparse.sparray):
+            container = sparse.csr_array
+        else:
+            container = sparse.csr_matrix
+        return container(X_out.astype(X_in.dtype, copy=False))
     if hasattr(X_in, "iloc") and hasattr(X_in, "columns"):
         import pandas as pd
 
-        frame = pd.DataFrame(X_out, columns=X_in.columns)
+        index = X_in.index[rows] if real else None
+        frame = pd.DataFrame(X_out, columns=X_in.columns, index=index)
+        if real:
+            return frame.astype(X_in.dtypes.to_dict())
         # Floating columns (dense or sparse) keep their dtype; integer and
         # boolean columns hold synthetic values now, so they stay float.
         float_dtypes = {c: t for c, t in X_in.dtypes.items() if t.kind == "f"}
         return frame.astype(float_dtypes)
+    if real:
+        X_out = X_out.astype(np.asarray(X_in).dtype, copy=False)
     if isinstance(X_in, list):
         return X_out.tolist()
     return X_out
 
 
-def _like_target(y_out, y_in):
-    """Put the labels in the container and dtype of the input ``y``."""
+def _like_target(y_out, y_in, rows=None):
+    """Put the labels in the container and dtype of the input ``y``.
+
+    ``rows`` as in :func:`_like_input`: the labels of real records keep the
+    row labels of a pandas ``y``.
+    """
     if hasattr(y_in, "iloc"):
         import pandas as pd
 
+        index = None if rows is None else y_in.index[rows]
         if hasattr(y_in, "columns"):
-            frame = pd.DataFrame(y_out.reshape(len(y_out), -1), columns=y_in.columns)
+            frame = pd.DataFrame(
+                y_out.reshape(len(y_out), -1), columns=y_in.columns, index=index
+            )
             return frame.astype(y_in.dtypes.to_dict())
-        return pd.Series(y_out, name=y_in.name, dtype=y_in.dtype)
+        return pd.Series(y_out, name=y_in.name, dtype=y_in.dtype, index=index)
     if isinstance(y_in, list):
         return y_out.tolist()
     return y_out.astype(np.asarray(y_in).dtype, copy=False)

@@ -1,8 +1,7 @@
-"""Coreset baselines (real records, chosen) and prototypes (k-means centres)."""
+"""Coreset baselines: real records, chosen per class."""
 
 from ._herding import Herding
 from ._kcenter_greedy import KCenterGreedy
-from ._kmeans_centroids import KMeansCentroids
 from ._random_subset import RandomSubset
 
-__all__ = ["Herding", "KCenterGreedy", "KMeansCentroids", "RandomSubset"]
+__all__ = ["Herding", "KCenterGreedy", "RandomSubset"]

@@ -21,7 +21,7 @@ from sklearn.utils.parallel import Parallel, delayed
 from tqdm.auto import tqdm
 
 from ..base import BudgetWarning
-from ..coreset import Herding, KCenterGreedy, KMeansCentroids, RandomSubset
+from ..coreset import Herding, KCenterGreedy, RandomSubset
 from ..matching import (
     DistributionMatching,
     GradientMatching,
@@ -30,6 +30,7 @@ from ..matching import (
 )
 from ..nn import NetClassifier
 from ..preprocessing import SeriesSummary
+from ..prototypes import KMeansCentroids
 from ._memory import PeakMemory
 
 FULL_DATA = "full data"

@@ -10,12 +10,12 @@ import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._out_of_core import BLOCK_BYTES, take_rows
-from ..augment import (
+from ..nn import redraw_weights
+from ._augment import (
     _AUGMENT_CONSTRAINT,
     apply_shared,
     resolve_augment,
 )
-from ..nn import redraw_weights
 from ._base import ResumableMatching, matching_parameters
 from ._class_batches import ClassBatches
 from ._docstrings import fill_docstring

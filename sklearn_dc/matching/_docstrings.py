@@ -16,8 +16,8 @@ from __future__ import annotations
 import inspect
 import re
 
-from ..augment import _AUGMENT_DOCSTRING
 from ..base import _SHARED_DOCSTRINGS
+from ._augment import _AUGMENT_DOCSTRING
 
 FRAGMENTS = {
     **_SHARED_DOCSTRINGS,

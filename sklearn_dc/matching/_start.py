@@ -8,7 +8,7 @@ import numpy as np
 
 from .._out_of_core import class_sample, column_mean_std, take_rows
 from ..base import MAX_SEED, RealRecordsWarning
-from ..coreset._kmeans_centroids import kmeans_centres
+from ..prototypes._kmeans_centroids import kmeans_centres
 
 
 def initial_records(condenser, X, y, budget, rng):

@@ -7,27 +7,19 @@ import numpy as np
 import pytest
 import torch
 from sklearn.base import clone
-from sklearn.linear_model import LogisticRegression
 from sklearn.utils._param_validation import InvalidParameterError
 from torch import nn
 
 from sklearn_dc import DistributionMatching, RandomSubset
 
-
-def accuracy(condenser, digits_split, seeds=range(5)):
-    X_train, y_train, X_test, y_test = digits_split
-    scores = []
-    for seed in seeds:
-        X_res, y_res = condenser.set_params(random_state=seed).fit_resample(
-            X_train, y_train
-        )
-        clf = LogisticRegression(max_iter=2000).fit(X_res, y_res)
-        scores.append(clf.score(X_test, y_test))
-    return np.mean(scores)
+from .._helpers import accuracy
 
 
 def test_beats_random_subset_at_one_per_class_on_digits(digits_split):
-    dm = accuracy(DistributionMatching(n_per_class=1, n_iter=200), digits_split)
+    # 50 iterations on batches of 64 records per class already clear the bar
+    # by about 0.25 (200 iterations: about 0.29), in a tenth of the time.
+    condenser = DistributionMatching(n_per_class=1, n_iter=50, batch_real=64)
+    dm = accuracy(condenser, digits_split)
     random = accuracy(RandomSubset(n_per_class=1), digits_split)
     assert dm >= random + 0.15, (dm, random)
 
@@ -309,8 +301,8 @@ def test_warm_start_continues_the_previous_fit(digits_split):
 
 def test_cached_pool_beats_random_subset_and_loss_falls(digits_split):
     condenser = DistributionMatching(n_per_class=1, n_iter=200, n_nets=16)
-    cached = accuracy(condenser, digits_split)
-    random = accuracy(RandomSubset(n_per_class=1), digits_split)
+    cached = accuracy(condenser, digits_split, seeds=range(5))
+    random = accuracy(RandomSubset(n_per_class=1), digits_split, seeds=range(5))
     assert cached >= random + 0.15, (cached, random)
     history = condenser.loss_history_
     assert history[-20:].mean() < 0.5 * history[:20].mean()

@@ -5,7 +5,6 @@ import math
 import numpy as np
 import pytest
 import torch
-from sklearn.linear_model import LogisticRegression
 from sklearn.metrics.pairwise import rbf_kernel as sklearn_rbf_kernel
 from sklearn.utils._param_validation import InvalidParameterError
 
@@ -17,6 +16,8 @@ from sklearn_dc.matching._kernel_inducing_points import (
     rbf_kernel,
     relu_network_kernel,
 )
+
+from .._helpers import accuracy
 
 KERNELS = ["ntk", "nngp", "rbf", "random_features"]
 
@@ -108,18 +109,6 @@ def test_rbf_kernel_is_sklearns():
 
 
 # --- the condenser -----------------------------------------------------------
-
-
-def accuracy(condenser, digits_split, seeds=range(3)):
-    X_train, y_train, X_test, y_test = digits_split
-    scores = []
-    for seed in seeds:
-        X_res, y_res = condenser.set_params(random_state=seed).fit_resample(
-            X_train, y_train
-        )
-        clf = LogisticRegression(max_iter=2000).fit(X_res, y_res)
-        scores.append(clf.score(X_test, y_test))
-    return np.mean(scores)
 
 
 def test_beats_random_subset_at_one_per_class_on_digits(digits_split):

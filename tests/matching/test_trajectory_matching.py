@@ -3,7 +3,6 @@
 import numpy as np
 import pytest
 import torch
-from sklearn.linear_model import LogisticRegression
 from sklearn.utils._param_validation import InvalidParameterError
 from skorch import NeuralNetClassifier
 from torch import nn
@@ -12,6 +11,8 @@ import sklearn_dc.matching._trajectory_matching as tm_module
 from sklearn_dc import RandomSubset
 from sklearn_dc.matching import TrajectoryMatching
 from sklearn_dc.nn import MLP, TCN
+
+from .._helpers import accuracy
 
 # Small settings: a few seconds per fit on a 2-core machine.
 FAST = dict(
@@ -53,18 +54,6 @@ def forbid_expert_training(monkeypatch):
         raise AssertionError("an expert was trained")
 
     monkeypatch.setattr(tm_module, "train_expert", fail)
-
-
-def accuracy(condenser, digits_split, seeds=range(3)):
-    X_train, y_train, X_test, y_test = digits_split
-    scores = []
-    for seed in seeds:
-        X_res, y_res = condenser.set_params(random_state=seed).fit_resample(
-            X_train, y_train
-        )
-        clf = LogisticRegression(max_iter=2000).fit(X_res, y_res)
-        scores.append(clf.score(X_test, y_test))
-    return np.mean(scores)
 
 
 def test_beats_random_subset_at_one_per_class_on_digits(digits_split):
@@ -223,14 +212,41 @@ def test_time_series_are_condensed_with_a_series_network():
     assert history[-10:].mean() < history[:10].mean()
 
 
-def test_a_list_of_networks_shares_the_experts_out(three_class_table):
+def test_a_list_of_networks_shares_the_experts_out(three_class_table, monkeypatch):
     X, y = three_class_table
     small = MLP(n_features=X.shape[1], n_classes=3, hidden=(8,))
+    n_small = sum(p.numel() for p in small.parameters())
+    trained, students = [], []  # parameter counts of experts and of students
+    train = tm_module.train_expert
+    call = tm_module.functional_call
+
+    def training(module, *args, **kwargs):
+        trained.append(sum(p.numel() for p in module.parameters()))
+        return train(module, *args, **kwargs)
+
+    def unrolling(module, params, *args, **kwargs):
+        students.append(sum(p.numel() for p in params.values()))
+        return call(module, params, *args, **kwargs)
+
+    monkeypatch.setattr(tm_module, "train_expert", training)
+    monkeypatch.setattr(tm_module, "functional_call", unrolling)
+    settings = dict(FAST, n_experts=4, n_iter=6, syn_steps=2)
     condenser = TrajectoryMatching(
-        n_per_class=2, net=["mlp", small], **dict(FAST, n_iter=6), random_state=0
+        n_per_class=2, net=["mlp", small], **settings, random_state=0
     )
     X_res, _ = condenser.fit_resample(X, y)
     assert X_res.shape == (6, X.shape[1]) and np.isfinite(X_res).all()
+    # Four experts, trained once each before the loop, on the two networks
+    # in turn; every iteration reuses them (no expert is trained again).
+    n_mlp = trained[0]
+    assert trained == [n_mlp, n_small, n_mlp, n_small] and n_mlp != n_small
+    # Each student unrolls the network of the expert it starts from, and
+    # both networks serve as students.
+    assert len(students) == 6 * 2 and set(students) == {n_mlp, n_small}
+    assert np.isfinite(condenser.loss_history_).all()
+    # The same experts, shared out the same way, give the same records.
+    again, _ = condenser.fit_resample(X, y)
+    np.testing.assert_array_equal(again, X_res)
 
 
 def test_batch_normalisation_is_refused(three_class_table, monkeypatch):
