@@ -85,6 +85,16 @@ def versions():
     )
 
 
+def environment(threads=None):
+    """Versions, CPU, cores, torch threads and GPU, in one line (the docs
+    pages quote it beside the command)."""
+    n = torch.get_num_threads() if threads is None else threads
+    return (
+        f"{versions()}; {cpu_name()}, {os.cpu_count()} cores, {n} torch "
+        f"thread(s) (torch's default here: {DEFAULT_THREADS}), {gpu_name()}"
+    )
+
+
 def gpu_name():
     """The first CUDA device's name, or ``"no GPU"``."""
     return torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
@@ -118,12 +128,10 @@ class Banner:
         print(self.text(), flush=True)
 
     def text(self):
-        n = DEFAULT_THREADS if self.threads is None else self.threads
-        threads = f"{n} torch thread(s) (torch's default here: {DEFAULT_THREADS})"
         return (
-            f"{command_line()}\n{date.today().isoformat()}: {versions()}; "
-            f"{cpu_name()}, {os.cpu_count()} cores, {threads}, {gpu_name()}; "
-            f"load average (1 / 5 / 15 min) {self.load_before}"
+            f"{command_line()}\n{date.today().isoformat()}: "
+            f"{environment(self.threads)}; load average (1 / 5 / 15 min) "
+            f"{self.load_before}"
         )
 
     def done(self, *paths):
