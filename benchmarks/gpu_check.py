@@ -23,7 +23,7 @@ Data:
 
 Cells: each of DistributionMatching, GradientMatching, TrajectoryMatching
 (cheap experts: one expert of 3 epochs), KernelInducingPoints and
-PrivateDistributionMatching, 10 records per class, ``n_iter=20``, on
+PrivateDistributionMatching, 10 records per class, ``n_iter=10``, on
 ``device="cpu"`` and ``device="cuda"``, eager and with ``torch.compile``. The
 compiled network goes through the public API: ``net=`` takes a module class,
 here a subclass of the default network whose ``embed`` and ``forward`` are
