@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from bench_tables import SHARED_DATA
+from _harness import ROOT, SHARED_DATA
 from sklearn.model_selection import train_test_split
 
 from sklearn_dc import DistributionMatching, PrivateDistributionMatching
@@ -36,7 +36,6 @@ from sklearn_dc.datasets import load_support2
 from sklearn_dc.evaluation import evaluate_condensed, table_learners
 from sklearn_dc.tabular import TabularCondenser
 
-ROOT = Path(__file__).resolve().parents[1]
 LEARNERS = ("logistic regression", "gradient boosting")
 
 

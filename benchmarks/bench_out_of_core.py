@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import subprocess
 import sys
 import tempfile
@@ -154,9 +153,9 @@ def main():
         worker(method, path, int(n_rows))
         return
 
-    import torch
-
-    import sklearn_dc
+    # Imported here, not at the top: a worker process's memory baseline
+    # holds only what the fit needs.
+    from _harness import environment
 
     started = time.perf_counter()
     rows = []
@@ -188,11 +187,7 @@ def main():
     notes = [
         f"- {row['method']}: {message}" for row in rows for message in row["warnings"]
     ]
-    versions = (
-        f"sklearn_dc {sklearn_dc.__version__}, numpy {np.__version__}, torch "
-        f"{torch.__version__}, Python {platform.python_version()}, "
-        f"{platform.machine()} CPU with {torch.get_num_threads()} torch threads"
-    )
+    versions = environment()
     command = " ".join(["python benchmarks/bench_out_of_core.py", *sys.argv[1:]])
     args.output.write_text(
         f"""# Out-of-core: condensing a {size / 1e9:.1f} GB memory-mapped table

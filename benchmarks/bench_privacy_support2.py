@@ -19,7 +19,6 @@ test split, and ``sklearn_dc.privacy.privacy_report`` against the training
 from __future__ import annotations
 
 import argparse
-import platform
 import time
 import warnings
 from datetime import date
@@ -28,12 +27,10 @@ from pathlib import Path
 import matplotlib
 import numpy as np
 import pandas as pd
-import torch
-from bench_tables import SHARED_DATA, mixed_table_preprocessor
+from _harness import ROOT, SHARED_DATA, environment, mixed_table_preprocessor
 from sklearn.base import clone
 from sklearn.model_selection import train_test_split
 
-import sklearn_dc
 from sklearn_dc import (
     DistributionMatching,
     Herding,
@@ -45,7 +42,6 @@ from sklearn_dc.datasets import load_support2
 from sklearn_dc.evaluation import default_learners
 from sklearn_dc.privacy import privacy_report
 
-ROOT = Path(__file__).resolve().parents[1]
 # Report rows shown in the table, by their name in privacy_report.
 LEAKAGE = {
     "membership AUC (distance)": "MIA AUC distance",
@@ -141,11 +137,7 @@ def main():
     runs.to_csv(args.output.with_suffix(".csv"), index=False)
     table = _summary(runs, list(learners))
     _plot(runs, list(learners), args.output.with_suffix(".png"))
-    versions = (
-        f"sklearn_dc {sklearn_dc.__version__}, torch {torch.__version__}, "
-        f"Python {platform.python_version()}, {platform.machine()} CPU with "
-        f"{torch.get_num_threads()} torch threads (no GPU)"
-    )
+    versions = environment()
     args.output.write_text(
         f"""# Utility and leakage on SUPPORT2
 

@@ -18,18 +18,16 @@ learners trained on the whole training split.
 from __future__ import annotations
 
 import argparse
-import platform
 import sys
 import time
 from datetime import date
 from pathlib import Path
 
 import matplotlib
-import torch
+from _harness import ROOT, SHARED_DATA, environment
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 
-import sklearn_dc
 from sklearn_dc import DistributionMatching
 from sklearn_dc.datasets import load_physionet2019
 from sklearn_dc.evaluation import (
@@ -43,8 +41,7 @@ from sklearn_dc.preprocessing import (
     TimeSeriesImputer,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data" / "physionet2019" / "training_setA.zip"
+DATA = SHARED_DATA / "physionet2019" / "training_setA.zip"
 
 
 def main():
@@ -97,11 +94,7 @@ def main():
     ax.figure.savefig(args.output.with_suffix(".png"), dpi=120)
 
     table = utility_table(results).reset_index().to_markdown(index=False)
-    versions = (
-        f"sklearn_dc {sklearn_dc.__version__}, torch {torch.__version__}, "
-        f"Python {platform.python_version()}, {platform.machine()} CPU with "
-        f"{torch.get_num_threads()} torch threads (no GPU)"
-    )
+    versions = environment()
     args.output.write_text(
         f"""# sepsis48: the reference paper's experiment
 

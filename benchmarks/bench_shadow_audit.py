@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from bench_tables import SHARED_DATA, mixed_table_preprocessor
+from _harness import ROOT, SHARED_DATA, mixed_table_preprocessor
 from sklearn.datasets import load_breast_cancer
 from sklearn.preprocessing import StandardScaler
 
@@ -54,7 +54,6 @@ from sklearn_dc import (
 from sklearn_dc.datasets import load_support2
 from sklearn_dc.privacy import shadow_audit
 
-ROOT = Path(__file__).resolve().parents[1]
 POOLS = {"breast-cancer": (200, 64), "support2": (400, 32)}  # pool size, shadows
 # Cheap experts, so that 64 shadow fits finish: 2 experts of 10 epochs
 # (defaults 5 and 20), 10 unrolled student steps (default 20).

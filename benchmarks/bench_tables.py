@@ -14,32 +14,21 @@ otherwise), beside the same learners trained on the full training split.
 from __future__ import annotations
 
 import argparse
-import platform
 import time
 from datetime import date
 from pathlib import Path
 
-import torch
+from _harness import ROOT, SHARED_DATA, environment, mixed_table_preprocessor
 from sklearn.datasets import load_breast_cancer, load_digits
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
-import sklearn_dc
 from sklearn_dc.datasets import load_support2
 from sklearn_dc.evaluation import (
     default_condensers,
     evaluate_condensers,
-    mixed_table_encoder,
     utility_table,
 )
-
-ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = ROOT.parent / "shared" / "data"
-
-
-def mixed_table_preprocessor():
-    """Impute, scale numbers and one-hot encode categories (SUPPORT2)."""
-    return mixed_table_encoder(sparse_output=False)
 
 
 def datasets():
@@ -115,11 +104,7 @@ def main():
     command = "python benchmarks/bench_tables.py"
     if args.datasets:
         command += " --datasets " + " ".join(args.datasets)
-    versions = (
-        f"sklearn_dc {sklearn_dc.__version__}, torch {torch.__version__}, "
-        f"Python {platform.python_version()}, {platform.machine()} CPU with "
-        f"{torch.get_num_threads()} torch threads (no GPU)"
-    )
+    versions = environment()
     header = f"""# Benchmarks
 
 Train on condensed, test on real. Produced by
