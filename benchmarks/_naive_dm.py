@@ -117,7 +117,8 @@ def run_loop(method, X, y, *, dm_params, n_iter, seed, make_net, n_nets=None):
             seed=seed,
             make_net=make_net,
         )
-    extra = {"n_nets": n_nets} if method == "cached" else {}
+    # "ours" is the per-iteration loop (n_nets=None), whatever the default.
+    extra = {"n_nets": n_nets if method == "cached" else None}
     condenser = DistributionMatching(
         **dm_params, **extra, n_iter=n_iter, random_state=seed
     )

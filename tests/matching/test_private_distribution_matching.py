@@ -161,7 +161,9 @@ def test_noise_is_calibrated_to_the_sensitivity():
     condenser = PrivateDistributionMatching(
         net=Zero,
         epsilon=3.0,
-        n_iter=20,
+        # The noise is secret (unseeded) and the noisy count divides it:
+        # enough releases that the mean is within 10% every time, not 99%.
+        n_iter=100,
         batch_real=n_c,
         clip_norm=clip,
         classes=[0, 1],
