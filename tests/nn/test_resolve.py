@@ -13,6 +13,21 @@ def test_auto_picks_a_network_per_record_shape():
         assert module(torch.zeros(2, *shape)).shape == (2, 3)
 
 
+def test_auto_sizes_the_network_to_the_records_and_names_keep_the_defaults():
+    def built(net, shape):
+        (module,), _ = resolve_nets(net, input_shape=shape, n_classes=2)
+        return module
+
+    assert built("auto", (1, 140)).lift.out_channels == 24
+    assert built("auto", (80, 48)).lift.out_channels == 64
+    assert built("tcn", (1, 140)).lift.out_channels == 64  # a name: defaults
+    digits = built("auto", (1, 8, 8))
+    convolutions = [m for m in digits.modules() if isinstance(m, nn.Conv2d)]
+    assert len(convolutions) == 2 and convolutions[0].out_channels == 64
+    assert len([m for m in built("auto", (3, 32, 32)).modules()
+                if isinstance(m, nn.Conv2d)]) == 3  # fmt: skip
+
+
 def test_names_classes_instances_lists_and_skorch_nets():
     (module,), _ = resolve_nets("gru", input_shape=(4, 12), n_classes=2)
     assert isinstance(module, GRU)
