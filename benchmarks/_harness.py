@@ -8,6 +8,7 @@ and loop with the loop's timing hook, ``sklearn_dc.matching._loop.observe_loops`
 
 from __future__ import annotations
 
+import argparse
 import ctypes
 import gc
 import os
@@ -32,6 +33,7 @@ from sklearn.metrics import accuracy_score, roc_auc_score
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import LabelEncoder, StandardScaler
+from threadpoolctl import threadpool_limits
 
 import sklearn_dc
 from sklearn_dc.datasets import load_sepsis_demo, load_support2
@@ -473,3 +475,44 @@ def difference_se(a, b):
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     var = sum(v.var(ddof=1) / len(v) if len(v) > 1 else 0.0 for v in (a, b))
     return a.mean() - b.mean(), float(np.sqrt(var))
+
+
+# --------------------------------------------------------------------------
+# The command line of the speed scripts
+# --------------------------------------------------------------------------
+
+
+def speed_parser(doc, csv_name):
+    """The options every speed script takes: ``--quick`` (tiny sizes, written
+    to a temporary folder), ``--threads`` (default 1), ``--output`` (the CSV
+    of rows, default ``docs/csv_name``) and ``--tables-from CSV`` (the tables
+    rebuilt from an earlier run's rows, without measuring)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke run")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch (and BLAS / OpenMP) threads (default 1: on a machine shared "
+        "with other jobs, more threads make timings erratic)",
+    )
+    parser.add_argument("--output", help=f"the CSV of rows (default docs/{csv_name})")
+    parser.add_argument("--tables-from", help="rebuild the tables from this CSV")
+    return parser
+
+
+def run_speed_script(parser, csv_name, measure, write_tables):
+    """Parse the options, then measure (``measure(args)`` returns the rows),
+    write the rows and the tables (``write_tables(frame, csv_path)`` returns
+    their paths), between the environment banners; or, with
+    ``--tables-from``, only rebuild the tables."""
+    args = parser.parse_args()
+    if args.tables_from:
+        write_tables(pd.read_csv(args.tables_from), args.tables_from)
+        return
+    path = output_path(csv_name, quick=args.quick, output=args.output)
+    banner = Banner(args.threads)
+    with threadpool_limits(limits=args.threads), torch_threads(args.threads):
+        rows = measure(args)
+    write_csv(rows, path)
+    banner.done(path, *write_tables(pd.read_csv(path), path))

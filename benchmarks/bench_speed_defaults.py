@@ -21,23 +21,25 @@ torch thread per process unless ``--threads`` says otherwise:
   (``n_nets=64``, which ``"auto"`` takes here), scored by ROC-AUC.
 
 Writes one row per fit to ``docs/speed_defaults.csv`` (``--quick``: tiny
-sizes, a temporary folder).
+sizes, a temporary folder) and the table ``docs/speed.md`` includes to
+``docs/speed_tables/defaults.csv``; ``--tables-from CSV`` rebuilds that table
+from the rows of an earlier run.
 """
 
 from __future__ import annotations
 
-import argparse
 import tempfile
 import warnings
 
 import numpy as np
+import pandas as pd
 from _harness import (
-    Banner,
     classification_table,
     fit_timed,
-    output_path,
+    run_speed_script,
+    speed_parser,
     split,
-    torch_threads,
+    table_path,
     utility,
     write_csv,
 )
@@ -175,22 +177,52 @@ def large(quick):
     return rows
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="tiny sizes")
-    parser.add_argument("--sections", nargs="+", choices=SECTIONS, default=SECTIONS)
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--output", help="CSV path (default docs/speed_defaults.csv)")
-    args = parser.parse_args()
-    path = output_path("speed_defaults.csv", quick=args.quick, output=args.output)
-    banner = Banner(args.threads)
+def table(rows):
+    """One line per learned fit (seeds averaged), beside RandomSubset's mean."""
+    frame = pd.DataFrame(rows)
+    random = (
+        frame[frame.method == "RandomSubset"]
+        .groupby(["section", "n_per_class"])["score"]
+        .mean()
+        .rename("RandomSubset score (5 seeds)")
+    )
+    fits = frame[frame.method != "RandomSubset"]
+    fits = fits.assign(
+        n_nets_=fits.n_nets_.astype(object).where(fits.n_nets_.notna(), "-")
+    )
+    keys = ["section", "data", "method", "n_per_class", "n_nets_"]
+    summary = fits.groupby(keys, sort=False).agg(
+        seeds=("seed", "size"),
+        fit_s=("fit_s", "mean"),
+        n_iter_=("n_iter_", "mean"),
+        score=("score", "mean"),
+    )
+    summary = summary.join(random, on=["section", "n_per_class"]).reset_index()
+    summary["fit_s"] = summary.fit_s.round(1)
+    summary["score"] = summary.score.round(3)
+    summary["RandomSubset score (5 seeds)"] = summary[
+        "RandomSubset score (5 seeds)"
+    ].round(3)
+    return summary.drop(columns="section")
+
+
+def write_tables(frame, csv_path):
+    return (
+        write_csv(
+            table(frame.to_dict("records")), table_path(csv_path, "defaults.csv")
+        ),
+    )
+
+
+def measure(args):
     warnings.simplefilter("ignore")  # real-record and DP-fact warnings
-    rows = []
-    with torch_threads(args.threads):
-        for section in args.sections:
-            rows += globals()[section](args.quick)
-            write_csv(rows, path)
-    banner.done(path)
+    return [row for section in args.sections for row in globals()[section](args.quick)]
+
+
+def main():
+    parser = speed_parser(__doc__, "speed_defaults.csv")
+    parser.add_argument("--sections", nargs="+", choices=SECTIONS, default=SECTIONS)
+    run_speed_script(parser, "speed_defaults.csv", measure, write_tables)
 
 
 if __name__ == "__main__":

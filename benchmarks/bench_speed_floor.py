@@ -22,24 +22,21 @@ the table from the rows of an earlier run.
 
 from __future__ import annotations
 
-import argparse
-
 import numpy as np
 import pandas as pd
 from _harness import (
-    Banner,
     PeakRate,
     classification_table,
     interleaved,
     loop_datasets,
-    output_path,
     release_memory,
+    run_speed_script,
+    speed_parser,
     table_path,
     torch_threads,
     write_csv,
 )
 from _naive_dm import DM_PARAMS, LOOPS, default_net_factory, run_loop, warm_up
-from threadpoolctl import threadpool_limits
 from torch.utils.flop_counter import FlopCounterMode
 
 from sklearn_dc.nn import MLP
@@ -266,25 +263,12 @@ def write_tables(rows, csv_path):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke run")
-    parser.add_argument(
-        "--threads", type=int, default=1, help="torch (and BLAS) threads (default 1)"
+    run_speed_script(
+        speed_parser(__doc__, "speed_floor.csv"),
+        "speed_floor.csv",
+        lambda args: measure(QUICK if args.quick else FULL, args.threads),
+        write_tables,
     )
-    parser.add_argument(
-        "--output", help="the CSV of rows (default docs/speed_floor.csv)"
-    )
-    parser.add_argument("--tables-from", help="rebuild the table from this CSV of rows")
-    args = parser.parse_args()
-    if args.tables_from:
-        write_tables(pd.read_csv(args.tables_from), args.tables_from)
-        return
-    path = output_path("speed_floor.csv", quick=args.quick, output=args.output)
-    banner = Banner(args.threads)
-    with threadpool_limits(limits=args.threads):
-        rows = measure(QUICK if args.quick else FULL, args.threads)
-    write_csv(rows, path)
-    banner.done(path, *write_tables(pd.read_csv(path), path))
 
 
 if __name__ == "__main__":

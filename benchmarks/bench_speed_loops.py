@@ -22,18 +22,16 @@ sizes, a temporary folder) and the tables ``docs/speed.md`` includes to
 
 from __future__ import annotations
 
-import argparse
-
 import numpy as np
 import pandas as pd
 from _harness import (
-    Banner,
     difference_se,
     interleaved,
     loop_datasets,
     mean_std,
-    output_path,
     release_memory,
+    run_speed_script,
+    speed_parser,
     table_path,
     torch_threads,
     utility,
@@ -47,7 +45,6 @@ from _naive_dm import (
     run_loop,
     warm_up,
 )
-from threadpoolctl import threadpool_limits
 
 from sklearn_dc import RandomSubset
 
@@ -255,31 +252,12 @@ def write_tables(runs, csv_path):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke run")
-    parser.add_argument(
-        "--threads",
-        type=int,
-        default=1,
-        help="torch (and BLAS / OpenMP) threads (default 1: on a machine shared "
-        "with other jobs, more threads make timings erratic)",
+    run_speed_script(
+        speed_parser(__doc__, "speed_loops.csv"),
+        "speed_loops.csv",
+        lambda args: measure(QUICK if args.quick else FULL, args.threads),
+        write_tables,
     )
-    parser.add_argument(
-        "--output", help="the CSV of runs (default docs/speed_loops.csv)"
-    )
-    parser.add_argument(
-        "--tables-from", help="rebuild the tables from this CSV of runs"
-    )
-    args = parser.parse_args()
-    if args.tables_from:
-        write_tables(pd.read_csv(args.tables_from), args.tables_from)
-        return
-    path = output_path("speed_loops.csv", quick=args.quick, output=args.output)
-    banner = Banner(args.threads)
-    with threadpool_limits(limits=args.threads):
-        runs = measure(QUICK if args.quick else FULL, args.threads)
-    write_csv(runs, path)
-    banner.done(path, *write_tables(pd.read_csv(path), path))
 
 
 if __name__ == "__main__":

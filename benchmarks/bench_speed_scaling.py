@@ -24,16 +24,15 @@ rebuilds the tables from the rows of an earlier run.
 
 from __future__ import annotations
 
-import argparse
 import time
 
 import pandas as pd
 from _harness import (
-    Banner,
     classification_table,
     fit_measured,
-    output_path,
     release_memory,
+    run_speed_script,
+    speed_parser,
     table_path,
     torch_threads,
     write_csv,
@@ -41,7 +40,6 @@ from _harness import (
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
-from threadpoolctl import threadpool_limits
 
 from sklearn_dc import DistributionMatching, TrajectoryMatching
 from sklearn_dc.evaluation import PeakMemory, default_condensers
@@ -256,27 +254,20 @@ def write_tables(cells, csv_path):
     return paths
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke run")
-    parser.add_argument(
-        "--threads", type=int, default=1, help="torch (and BLAS) threads (default 1)"
-    )
-    parser.add_argument(
-        "--output", help="the CSV of cells (default docs/speed_scaling.csv)"
-    )
-    parser.add_argument("--tables-from", help="rebuild the tables from this CSV")
-    args = parser.parse_args()
-    if args.tables_from:
-        write_tables(pd.read_csv(args.tables_from), args.tables_from)
-        return
-    path = output_path("speed_scaling.csv", quick=args.quick, output=args.output)
+def measure(args):
+    """Every condenser over rows, then DM over features and budget."""
     sizes = QUICK if args.quick else FULL
-    banner = Banner(args.threads)
-    with threadpool_limits(limits=args.threads):
-        cells = scale_rows(sizes, args.threads) + dm_sweep(sizes, args.threads)
-    write_csv(pd.DataFrame(cells).reindex(columns=COLUMNS), path)
-    banner.done(path, *write_tables(pd.read_csv(path), path))
+    cells = scale_rows(sizes, args.threads) + dm_sweep(sizes, args.threads)
+    return pd.DataFrame(cells).reindex(columns=COLUMNS)
+
+
+def main():
+    run_speed_script(
+        speed_parser(__doc__, "speed_scaling.csv"),
+        "speed_scaling.csv",
+        measure,
+        write_tables,
+    )
 
 
 if __name__ == "__main__":
