@@ -16,12 +16,8 @@ CASES = [(kind, name) for kind, names in AUGMENTATIONS.items() for name in names
 IDS = [f"{kind}-{name}" for kind, name in CASES]
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    n_threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n_threads)
+# One intra-op thread: the problems are tiny and the machine is shared.
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def records(kind, n=None, seed=0):

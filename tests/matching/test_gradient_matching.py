@@ -18,14 +18,8 @@ from sklearn_dc.matching._gradient_matching import (
 
 from .._helpers import accuracy
 
-
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """One intra-op thread: the problems are tiny and the machine is shared."""
-    n_threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n_threads)
+# One intra-op thread: the problems are tiny and the machine is shared.
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def make_series(n=60, n_channels=3, n_timepoints=16, seed=0):

@@ -22,15 +22,8 @@ from .._helpers import accuracy
 KERNELS = ["ntk", "nngp", "rbf", "random_features"]
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Run on one intra-op thread: the problems here are tiny, and on a busy
-    2-core machine a second thread only adds waiting (torch parallelises
-    sqrt / arccos / sin from 2048 elements on)."""
-    n_threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n_threads)
+# One intra-op thread: the problems are tiny and the machine is shared.
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def random_rows(n=8, d=5, seed=0):

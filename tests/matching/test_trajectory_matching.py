@@ -25,14 +25,8 @@ FAST = dict(
 )
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Run on one intra-op thread: the networks here are tiny, and on a busy
-    2-core machine a second thread only adds waiting."""
-    n_threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n_threads)
+# One intra-op thread: the problems are tiny and the machine is shared.
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture
