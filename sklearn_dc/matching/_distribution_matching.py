@@ -25,7 +25,7 @@ from ._objective import Objective
 # n_nets="auto": the pool it takes, and the sample of a large class (in
 # batches of batch_real) whose mean stands for the class's.
 AUTO_POOL = 64
-POOL_SAMPLE = 16
+POOL_SAMPLE = 4
 
 
 @fill_docstring
@@ -59,9 +59,9 @@ class DistributionMatching(ResumableMatching):
         iteration and embeds a new real batch. An int draws that many networks
         once and caches each class's mean embedding of its real records under
         each of them (one pass over the data, block by block for a memmap;
-        a class larger than ``16 * batch_real`` records is represented by that
-        many, drawn without replacement, which gives its mean to well within
-        the batch noise of ``None``); every iteration then picks one of these
+        a class larger than ``4 * batch_real`` records is represented by that
+        many, drawn without replacement, which gives its mean with half the
+        standard error of one ``batch_real`` batch of ``None``); every iteration then picks one of these
         networks and embeds only the synthetic records, against the cached
         class means. The iterations are several times cheaper (see
         ``docs/speed.md``), the real-side target has no batch noise, and the

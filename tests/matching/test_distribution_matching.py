@@ -315,7 +315,8 @@ def test_cached_pool_matches_exact_class_means(three_class_table):
     # under every network, while a real batch (the default) only estimates
     # them.
     settings = dict(n_per_class=1.0, n_iter=5, lr=1e-12, random_state=0)
-    cached = DistributionMatching(n_nets=3, batch_real=16, **settings)
+    # (batch_real=64: the pool reads up to 4 * 64 records of a class, all here.)
+    cached = DistributionMatching(n_nets=3, batch_real=64, **settings)
     cached.fit_resample(X, y)
     batched = DistributionMatching(n_nets=None, batch_real=16, **settings)
     batched.fit_resample(X, y)
