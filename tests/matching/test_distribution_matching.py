@@ -359,9 +359,11 @@ def test_large_classes_are_sampled_without_replacement():
 
 def test_auto_pool_is_taken_when_it_embeds_fewer_real_records(three_class_table):
     X, y = three_class_table
-    many = DistributionMatching(n_iter=200, n_per_class=2, random_state=0)
+    # 300 rows: the pool's pass (64 x 300) is a tenth of 1,000 iterations'
+    # (1,000 x 300) but not of 100 iterations'.
+    many = DistributionMatching(n_iter=1000, n_per_class=2, random_state=0)
     many.fit_resample(X, y)
-    few = DistributionMatching(n_iter=2, n_per_class=2, random_state=0)
+    few = DistributionMatching(n_iter=100, n_per_class=2, random_state=0)
     few.fit_resample(X, y)
     assert many.n_nets_ == 64 and few.n_nets_ is None
 
