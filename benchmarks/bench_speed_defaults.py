@@ -187,9 +187,8 @@ def table(rows):
         .rename("RandomSubset score (5 seeds)")
     )
     fits = frame[frame.method != "RandomSubset"]
-    fits = fits.assign(
-        n_nets_=fits.n_nets_.astype(object).where(fits.n_nets_.notna(), "-")
-    )
+    pool = fits.n_nets_.map(lambda value: "-" if pd.isna(value) else str(int(value)))
+    fits = fits.assign(n_nets_=pool)
     keys = ["section", "data", "method", "n_per_class", "n_nets_"]
     summary = fits.groupby(keys, sort=False).agg(
         seeds=("seed", "size"),
