@@ -66,9 +66,9 @@ class DistributionMatching(ResumableMatching):
         each of them (one pass over the data, block by block for a memmap;
         a class larger than ``4 * batch_real`` records is represented by that
         many, drawn without replacement, which gives its mean with half the
-        standard error of one ``batch_real`` batch of ``None``); every iteration then picks one of these
-        networks and embeds only the synthetic records, against the cached
-        class means. The iterations are several times cheaper (see
+        standard error of one ``batch_real`` batch of ``None``); every
+        iteration then picks one of these networks and embeds only the
+        synthetic records, against the cached class means. The iterations are several times cheaper (see
         ``docs/speed.md``), the real-side target has no batch noise, and the
         matching sees ``n_nets`` networks rather than ``n_iter``. The one-off
         cost is ``n_nets`` forward passes over (that sample of) the training
