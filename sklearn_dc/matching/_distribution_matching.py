@@ -68,8 +68,9 @@ class DistributionMatching(ResumableMatching):
         many, drawn without replacement, which gives its mean with half the
         standard error of one ``batch_real`` batch of ``None``); every
         iteration then picks one of these networks and embeds only the
-        synthetic records, against the cached class means. The iterations are several times cheaper (see
-        ``docs/speed.md``), the real-side target has no batch noise, and the
+        synthetic records, against the cached class means. The iterations
+        are several times cheaper (see ``docs/speed.md``), the real-side
+        target has no batch noise, and the
         matching sees ``n_nets`` networks rather than ``n_iter``. The one-off
         cost is ``n_nets`` forward passes over (that sample of) the training
         data. ``"auto"`` takes a pool of 64 when that one-off pass embeds at
