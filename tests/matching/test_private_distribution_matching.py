@@ -146,7 +146,10 @@ def test_release_adds_noise_of_the_requested_scale():
 def test_noise_is_calibrated_to_the_sensitivity():
     # A network that embeds everything at 0: the real class means are pure
     # noise, N(0, (sigma * sqrt(2) * clip_norm)^2) over about n_c records.
-    d, n_c, clip = 2000, 100, 0.5
+    # The noise is secret (unseeded) and a noisy count divides it: classes of
+    # 400 keep that count within about 1%, so the mean loss is within 10% of
+    # the formula every time (measured: 0.98-1.02 of it in 25 fits).
+    d, n_c, clip = 2000, 400, 0.5
 
     class Zero(nn.Module):
         def __init__(self, n_features, n_classes):
@@ -161,9 +164,7 @@ def test_noise_is_calibrated_to_the_sensitivity():
     condenser = PrivateDistributionMatching(
         net=Zero,
         epsilon=3.0,
-        # The noise is secret (unseeded) and the noisy count divides it:
-        # enough releases that the mean is within 10% every time, not 99%.
-        n_iter=100,
+        n_iter=20,
         batch_real=n_c,
         clip_norm=clip,
         classes=[0, 1],
