@@ -51,7 +51,9 @@ def load_ucr(path, *, dtype=np.float32):
     text = path.read_text()
     delimiter = "\t" if "\t" in text else ("," if "," in text else None)
     try:
-        table = np.loadtxt(path, delimiter=delimiter, ndmin=2, dtype=np.float64)
+        table = np.loadtxt(
+            text.splitlines(), delimiter=delimiter, ndmin=2, dtype=np.float64
+        )
     except ValueError as exc:
         raise ValueError(
             f"{path} is not a UCR-format file (a label, then the values, on each "

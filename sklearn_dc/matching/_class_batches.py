@@ -84,6 +84,7 @@ class ClassBatches:
         self.labels = torch.as_tensor(
             np.repeat(np.arange(n_classes), self.counts), device=device
         )
+        self._counts = torch.as_tensor(self.counts, device=device)
         if is_out_of_core(X):
             self._X, self._order, self._real = X, order, None
         else:
@@ -107,5 +108,5 @@ class ClassBatches:
         """Per-class means of the rows of a draw (embedded), ``(n_classes, ...)``."""
         sums = embedded.new_zeros(len(self.counts), *embedded.shape[1:])
         sums.index_add_(0, self.labels, embedded)
-        counts = torch.as_tensor(self.counts, dtype=embedded.dtype, device=sums.device)
+        counts = self._counts.to(embedded.dtype)
         return sums / counts.view(-1, *[1] * (embedded.dim() - 1))

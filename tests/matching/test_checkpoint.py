@@ -12,6 +12,8 @@ from sklearn_dc import (
     TrajectoryMatching,
 )
 
+from .._helpers import ctrl_c_during
+
 
 @pytest.fixture
 def table():
@@ -123,31 +125,14 @@ def test_bad_checkpoint_every():
         )
 
 
-def test_ctrl_c_keeps_a_checkpoint_that_resumes_exactly(table, tmp_path, monkeypatch):
+def test_ctrl_c_keeps_a_checkpoint_that_resumes_exactly(table, tmp_path):
     X, y = table
     settings = dict(n_per_class=2, n_iter=9, batch_real=16, random_state=0)
     X_full, _ = DistributionMatching(**settings).fit_resample(X, y)
-    original = DistributionMatching._objective
-
-    def interrupting_objective(self, *args):
-        objective = original(self, *args)
-        loss_fn = objective.loss
-        calls = []
-
-        def loss(synthetic):
-            calls.append(1)
-            value = loss_fn(synthetic)  # the generators have moved ...
-            if len(calls) == 6:
-                raise KeyboardInterrupt  # ... when Ctrl-C drops iteration 6
-            return value
-
-        objective.loss = loss
-        return objective
-
     path = tmp_path / "run.pt"
     condenser = DistributionMatching(**settings, checkpoint=path, checkpoint_every=4)
-    with monkeypatch.context() as patch:
-        patch.setattr(DistributionMatching, "_objective", interrupting_objective)
+    # Ctrl-C drops iteration 6 after its loss has moved the generators.
+    with ctrl_c_during(6, after_loss=True):
         with pytest.warns(UserWarning, match="interrupted after 5 of 9"):
             condenser.fit_resample(X, y)
     assert torch.load(path, weights_only=True)["step"] == 4

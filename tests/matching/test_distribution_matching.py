@@ -1,6 +1,5 @@
 """Distribution matching works: the loss falls, rows move, it beats random records."""
 
-import os
 import signal
 
 import numpy as np
@@ -12,7 +11,7 @@ from torch import nn
 
 from sklearn_dc import DistributionMatching, RandomSubset
 
-from .._helpers import accuracy
+from .._helpers import accuracy, ctrl_c_during
 
 
 def test_beats_random_subset_at_one_per_class_on_digits(digits_split):
@@ -246,27 +245,9 @@ def test_images_are_condensed_with_the_convnet():
 def test_ctrl_c_stops_at_the_iteration_boundary(digits_split, how):
     X_train, y_train, _, _ = digits_split
     condenser = DistributionMatching(n_per_class=2, n_iter=50, random_state=0)
-    original = DistributionMatching._objective
-
-    def interrupting_objective(self, *args):
-        objective = original(self, *args)
-        loss_fn = objective.loss
-        calls = []
-
-        def loss(synthetic):
-            calls.append(1)
-            if len(calls) == 4:  # the user presses Ctrl-C during iteration 4
-                if how == "SIGINT":
-                    os.kill(os.getpid(), signal.SIGINT)
-                raise KeyboardInterrupt
-            return loss_fn(synthetic)
-
-        objective.loss = loss
-        return objective
-
     handler = signal.getsignal(signal.SIGINT)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(DistributionMatching, "_objective", interrupting_objective)
+    # The user presses Ctrl-C during iteration 4.
+    with ctrl_c_during(4, send_sigint=how == "SIGINT"):
         with pytest.warns(UserWarning, match="interrupted after 3 of 50"):
             X_res, y_res = condenser.fit_resample(X_train, y_train)
     # Iteration 4 is dropped: the records are those of 3 iterations.
