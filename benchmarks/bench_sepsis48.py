@@ -115,11 +115,12 @@ condensed by each method at each budget with seeds 0-{args.seeds - 1}. Learners
 trained on the condensed records, scored by ROC-AUC on the real test split
 (mean ± std over seeds): logistic regression and gradient boosting on
 per-channel summaries (mean, std, min, max, last value), and TCN, GRU, LSTM and
-transformer networks (`NetClassifier`, at least 500 AdamW steps). `mean` is the
-mean over learners. `condense s` is one condensation's wall time; `learner fit
-s` the learners' mean training time. DM runs with `bounds="data"` (static and
-clock channels keep their shape) and otherwise its defaults (1,000 iterations,
-`lr=0.05`, `batch_real=256`); "DM (TCN)" matches
+transformer networks (`NetClassifier`: at least 500 AdamW steps on condensed
+sets; on the full data, early stopping on a stratified tenth of the training
+split). `mean` is the mean over learners. `condense s` is one condensation's
+wall time; `learner fit s` the learners' mean training time. DM runs with
+`bounds="data"` (static and clock channels keep their shape) and otherwise its
+defaults (1,000 iterations, `lr=0.05`, `batch_real=256`); "DM (TCN)" matches
 embeddings of a random TCN, "DM (TCN, LSTM, transformer)" draws one of the
 three per iteration, as the reference paper does. The other condensers run
 with their defaults. `condense MB` is the most resident memory one

@@ -6,13 +6,14 @@ import re
 import pytest
 
 import sklearn_dc
+from sklearn_dc.nn import NetClassifier
 
 from ._instances import all_condensers
 
 
 @pytest.mark.parametrize(
     "condenser",
-    [*all_condensers(), sklearn_dc.TabularCondenser()],
+    [*all_condensers(), sklearn_dc.TabularCondenser(), NetClassifier()],
     ids=lambda c: type(c).__name__,
 )
 def test_every_parameter_is_documented(condenser):
