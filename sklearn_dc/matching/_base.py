@@ -25,7 +25,7 @@ from ._device import resolve_device
 from ._loop import optimise
 from ._memory import check_batch_memory
 from ._objective import Objective
-from ._projection import _data_projection
+from ._projection import make_projection
 from ._start import initial_records, warn_real_starts
 
 #: The class decorator of the matching condensers. scikit-learn reads an
@@ -58,7 +58,7 @@ class BaseMatching(BaseCondenser):
         "lr": [Interval(Real, 0, None, closed="neither")],
         "batch_real": [Interval(Integral, 1, None, closed="left")],
         "init": [StrOptions({"real", "noise", "kmeans"})],
-        "bounds": [StrOptions({"data"}), None],
+        "bounds": [StrOptions({"data", "structure"}), None],
         "device": [str, torch.device],
         "verbose": ["verbose"],
         "max_time": [Interval(Real, 0, None, closed="neither"), None],
@@ -104,7 +104,7 @@ class BaseMatching(BaseCondenser):
             requires_grad=True,
         )
         optimizer = torch.optim.Adam([synthetic, *objective.parameters], lr=self.lr)
-        project = self._make_projection(X, device)
+        project = self._make_projection(X, start, device)
         # Losses stay on the device: reading them each step would force a sync.
         losses = torch.empty(self.n_iter, device=device)
         run = Run(synthetic, optimizer, losses, generator, rng, nets, objective)
@@ -193,9 +193,9 @@ class BaseMatching(BaseCondenser):
         """The matching networks and their skorch devices (``resolve_nets``)."""
         return resolve_nets(self.net, input_shape=X.shape[1:], n_classes=n_classes)
 
-    def _make_projection(self, X, device):
+    def _make_projection(self, X, start, device):
         """The in-place projection applied after each step, or None."""
-        return _data_projection(X, device) if self.bounds == "data" else None
+        return make_projection(self.bounds, X, start, device)
 
     def _initial_records(self, X, y, budget, rng):
         """Starting synthetic records, grouped by class, as a float array."""

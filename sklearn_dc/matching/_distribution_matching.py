@@ -55,6 +55,29 @@ class DistributionMatching(ResumableMatching):
 
     Parameters
     ----------
+    match : {{"quantiles", "mean"}}, default="quantiles"
+        What is matched, per class, under each random network. ``"mean"``
+        (the paper's DM): the mean embedding. ``"quantiles"``: the whole
+        distribution of each embedding dimension, by the squared 1-D
+        Wasserstein distance (the ``i``-th smallest synthetic value against
+        the real ``(i + 1/2) / m`` quantile, ``m`` records of the class, in
+        units of the dimension's real standard deviation). Mean matching
+        gathers the records at the class centre; quantile matching spreads
+        them over the class, as tree ensembles and logistic regression need
+        (``docs/sepsis48.md``).
+
+    summaries : bool, default=True
+        Also match, per class and in the same way (``match``), what tabular
+        learners see of each record: a table's columns; for series, each
+        channel's mean, standard deviation, minimum, maximum and last value
+        (as :class:`~sklearn_dc.preprocessing.SeriesSummary`). Ignored for
+        images.
+
+    {bounds}
+
+        ``DistributionMatching(match="mean", summaries=False, bounds=None)``
+        is the reference paper's method.
+
     {augment}
 
         One draw per iteration serves every class.
@@ -124,12 +147,17 @@ class DistributionMatching(ResumableMatching):
             StrOptions({"auto"}),
             None,
         ],
+        "match": [StrOptions({"mean", "quantiles"})],
+        "summaries": ["boolean"],
     }
 
     n_iter: int = 1000
     batch_real: int = 256
     augment: str | list | None = None
     n_nets: int | str | None = "auto"
+    match: str = "quantiles"
+    summaries: bool = True
+    bounds: str | None = "structure"
 
     def _objective(self, X, y, budget, nets, device, generator, rng):
         # Only the synthetic records are optimised; the networks stay fixed.
@@ -145,7 +173,11 @@ class DistributionMatching(ResumableMatching):
                 "n_nets=None with augmentation, or augment=None."
             )
         cap = POOL_SAMPLE * self.batch_real
-        return _CachedMeans(X, y, budget, nets, device, generator, rng, n_nets, cap)
+        return _CachedMeans(X, y, budget, nets, device, generator, rng, self, cap)
+
+    def _summaries(self, X):
+        """Whether the records' own statistics are matched (not for images)."""
+        return self.summaries and X.ndim <= 3
 
     def _pool_size(self, y):
         """``n_nets``, or what ``"auto"`` takes for these classes."""
@@ -160,31 +192,127 @@ class DistributionMatching(ResumableMatching):
         return AUTO_POOL if saving >= AUTO_SAVING else None
 
 
-class _MeanEmbeddings(Objective):
-    """Squared distance between real and synthetic class-mean embeddings."""
+def record_statistics(records):
+    """What a tabular learner sees of each record, differentiably.
 
-    def __init__(self, budget, device):
-        n_classes = len(budget)
+    A table's columns as they are; for series ``(n, channels, time)``, each
+    channel's mean, standard deviation, minimum, maximum and last value (the
+    statistics of :class:`~sklearn_dc.preprocessing.SeriesSummary`).
+    """
+    if records.dim() == 2:
+        return records
+    return torch.cat(
+        [
+            records.mean(dim=2),
+            records.std(dim=2, unbiased=False),
+            records.amin(dim=2),
+            records.amax(dim=2),
+            records[:, :, -1],
+        ],
+        dim=1,
+    )
+
+
+class _EmbeddingMatch(Objective):
+    """The distance between real and synthetic records, class by class.
+
+    ``match="mean"``: the squared distance between the class means of the
+    embeddings (the paper's DM), summed over dimensions. ``match="quantiles"``:
+    for each dimension, the squared 1-D Wasserstein-2 distance between the
+    class's synthetic values and its real ones, in units of the dimension's
+    standard deviation in the real records, averaged over dimensions: the
+    ``i``-th smallest of ``m`` synthetic values is matched to the real
+    ``(i + 1/2) / m`` quantile, so the records spread over the class rather
+    than gather at its mean. With ``summaries``, the records' own statistics
+    (:func:`record_statistics`) are matched the same way, beside the
+    embeddings.
+    """
+
+    def __init__(self, budget, device, match, summaries):
+        self.match, self.summaries = match, summaries
+        self.budget = [int(n) for n in budget]
         self.synthetic_labels = torch.as_tensor(
-            np.repeat(np.arange(n_classes), budget), device=device
+            np.repeat(np.arange(len(budget)), budget), device=device
         )
-        self.budget = torch.as_tensor(budget, dtype=torch.float32, device=device)
+        self.budget_sizes = torch.as_tensor(budget, dtype=torch.float32, device=device)
+        self.levels = [
+            (torch.arange(n, dtype=torch.float32, device=device) + 0.5) / n
+            for n in self.budget
+        ]
 
-    def distance(self, net, synthetic, real_mean):
-        """The loss of ``synthetic`` under ``net`` against ``real_mean``."""
-        embedded = net.embed(synthetic)
-        synthetic_mean = (
-            torch.zeros_like(real_mean).index_add_(0, self.synthetic_labels, embedded)
-            / self.budget[:, None]
+    def target(self, embedded, counts, records):
+        """What the synthetic records are matched to, from real ones.
+
+        ``embedded`` and ``records`` hold real records (embedded, and as they
+        are) grouped by class, ``counts[c]`` of class ``c``.
+        """
+        statistics = None
+        if self.summaries:
+            statistics = self.class_target(record_statistics(records), counts)
+        return self.class_target(embedded, counts), statistics
+
+    def class_target(self, values, counts):
+        """Per-class means, or per-class quantiles and the scale, of ``values``."""
+        parts = torch.split(values, list(counts))
+        if self.match == "mean":
+            return torch.stack([part.mean(dim=0) for part in parts])
+        std = values.std(dim=0) if len(values) > 1 else torch.ones_like(values[0])
+        # A dimension (nearly) constant in the real records, e.g. a unit that
+        # a ReLU keeps at 0, counts as if it varied a tenth as much as the
+        # others: a unit scale would let its first synthetic deviation dominate.
+        scale = std.clamp_min(0.1 * std.mean() + 1e-12)
+        quantiles = [
+            _quantiles(part / scale, levels)
+            for part, levels in zip(parts, self.levels, strict=True)
+        ]
+        return quantiles, scale
+
+    def class_distance(self, values, target):
+        """The distance of synthetic ``values`` (grouped by class) to ``target``."""
+        if self.match == "mean":
+            synthetic_mean = (
+                torch.zeros_like(target).index_add_(0, self.synthetic_labels, values)
+                / self.budget_sizes[:, None]
+            )
+            return ((target - synthetic_mean) ** 2).sum()
+        quantiles, scale = target
+        parts = torch.split(values / scale, self.budget)
+        return sum(
+            ((part.sort(dim=0).values - quantile) ** 2).mean()
+            for part, quantile in zip(parts, quantiles, strict=True)
         )
-        return ((real_mean - synthetic_mean) ** 2).sum()
+
+    def distance(self, net, synthetic, target):
+        """The loss of ``synthetic`` under ``net`` against ``target``."""
+        embedded, statistics = target
+        loss = self.class_distance(net.embed(synthetic), embedded)
+        if statistics is not None:
+            loss = loss + self.class_distance(record_statistics(synthetic), statistics)
+        return loss
 
 
-class _BatchMeans(_MeanEmbeddings):
-    """The paper's DM: fresh weights and a fresh real batch at every iteration."""
+def _quantiles(values, levels):
+    """Per-column quantiles of ``values`` at ``levels``, Hazen's definition.
+
+    The quantile at level ``p`` of ``n`` sorted values is at position
+    ``p * n - 1/2`` (interpolated linearly, clipped to the ends), so the
+    quantiles at ``(i + 1/2) / n`` are the sorted values themselves: records
+    that are the real ones have loss 0.
+    """
+    ordered = values.sort(dim=0).values
+    n = len(ordered)
+    position = (levels * n - 0.5).clamp(0, n - 1)
+    low = position.floor().long()
+    high = position.ceil().long()
+    weight = (position - low)[:, None]
+    return ordered[low] * (1 - weight) + ordered[high] * weight
+
+
+class _BatchMeans(_EmbeddingMatch):
+    """The paper's loop: fresh weights and a fresh real batch at every iteration."""
 
     def __init__(self, X, y, budget, nets, device, generator, rng, condenser):
-        super().__init__(budget, device)
+        super().__init__(budget, device, condenser.match, condenser._summaries(X))
         self.n_classes = len(budget)
         self.nets, self.generator, self.rng = nets, generator, rng
         self.batch_real = condenser.batch_real
@@ -204,53 +332,54 @@ class _BatchMeans(_MeanEmbeddings):
                 self.augment, [batch, synthetic], self.generator
             )
         with torch.no_grad():
-            real_mean = self.real.class_means(net.embed(batch))
-        return self.distance(net, synthetic, real_mean)
+            target = self.target(net.embed(batch), self.real.counts, batch)
+        return self.distance(net, synthetic, target)
 
 
-class _CachedMeans(_MeanEmbeddings):
-    """DM against class means cached for a pool of ``n_nets`` networks."""
+class _CachedMeans(_EmbeddingMatch):
+    """DM against class targets cached for a pool of ``n_nets`` networks."""
 
-    def __init__(self, X, y, budget, nets, device, generator, rng, n_nets, cap):
-        super().__init__(budget, device)
+    def __init__(self, X, y, budget, nets, device, generator, rng, condenser, cap):
+        super().__init__(budget, device, condenser.match, condenser._summaries(X))
         n_classes = len(budget)
-        self.nets, self.rng, self.n_nets = nets, rng, n_nets
+        self.nets, self.rng = nets, rng
+        self.n_nets = condenser._pool_size(y)
         # The pool: which network each member is, and its weights.
-        self.kinds = [pick(nets, rng) for _ in range(n_nets)]
+        self.kinds = [pick(nets, rng) for _ in range(self.n_nets)]
         self.weights = []
         for kind in self.kinds:
             redraw_weights(nets[kind], generator)
             self.weights.append([p.detach().clone() for p in nets[kind].parameters()])
-        # The rows whose embeddings make the class means: all of a class up
-        # to ``cap``, else ``cap`` of them without replacement (in file order,
-        # so a memmap is read forwards).
+        # The rows whose embeddings make the class targets: all of a class up
+        # to ``cap``, else ``cap`` of them without replacement, read once (in
+        # file order, so a memmap is read forwards) and grouped by class.
         rows = []
         for c in range(n_classes):
             members = np.flatnonzero(y == c)
             if len(members) > cap:
                 members = np.sort(rng.choice(members, cap, replace=False))
             rows.append(members)
-        rows = np.sort(np.concatenate(rows))
-        # Sums block by block (all at once could exhaust memory): one read.
-        sums = [None] * n_nets
+        counts = [len(members) for members in rows]
+        rows = np.concatenate(rows)
+        order = np.argsort(rows, kind="stable")
+        sample = np.empty((len(rows), *X.shape[1:]), dtype=np.float32)
         step = max(1, BLOCK_BYTES // max(1, X[:1].nbytes))
+        for start in range(0, len(rows), step):
+            chunk = order[start : start + step]
+            sample[chunk] = take_rows(X, rows[chunk])
+        sample = torch.as_tensor(sample, device=device)
         with torch.no_grad():
-            for start in range(0, len(rows), step):
-                chunk = rows[start : start + step]
-                block = take_rows(X, chunk)
-                records = torch.as_tensor(block, dtype=torch.float32, device=device)
-                labels = torch.as_tensor(y[chunk], device=device)
-                for k in range(n_nets):
-                    embedded = self.load(k).embed(records)
-                    if sums[k] is None:
-                        sums[k] = embedded.new_zeros(n_classes, embedded.shape[1])
-                    sums[k].index_add_(0, labels, embedded)
-        counts = torch.as_tensor(
-            np.bincount(y[rows], minlength=n_classes),
-            dtype=torch.float32,
-            device=device,
-        )
-        self.means = [total / counts[:, None] for total in sums]
+            # The records' statistics do not depend on the network: once.
+            statistics = None
+            if self.summaries:
+                statistics = self.class_target(record_statistics(sample), counts)
+            self.targets = []
+            for k in range(self.n_nets):
+                net = self.load(k)
+                embedded = torch.cat(
+                    [net.embed(part) for part in torch.split(sample, step)]
+                )
+                self.targets.append((self.class_target(embedded, counts), statistics))
 
     def results(self):
         return {"n_nets_": self.n_nets}
@@ -264,4 +393,4 @@ class _CachedMeans(_MeanEmbeddings):
 
     def loss(self, synthetic):
         k = int(self.rng.integers(self.n_nets))
-        return self.distance(self.load(k), synthetic, self.means[k])
+        return self.distance(self.load(k), synthetic, self.targets[k])

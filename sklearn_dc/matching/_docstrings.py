@@ -48,18 +48,26 @@ FRAGMENTS = {
         Starting point of the synthetic records: random real records of the
         class, Gaussian noise with the features' mean and standard deviation,
         or the class's k-means centres.""",
-    "bounds": """bounds : "data" or None, default=None
-        ``"data"`` keeps the synthetic records within what the training data
-        allow, by a projection after each step: every value stays within the
-        range its feature (each element of a record: a column of a table, a
-        channel at a time point of a series) takes in the data, and a
-        time-series channel whose shape over time is the same in every record
-        up to an offset (a static variable such as age, or a clock such as
-        hours since admission) keeps that shape. Without it the optimisation
-        can create variation that no real record has, and learners split on
-        those artefacts. ``None`` (the default) leaves the records
-        unconstrained: on tables, clipping piles values up at the range ends
-        and hurt gradient boosting in our benchmarks (``docs/``).""",
+    "bounds": """bounds : {"data", "structure"} or None, default={default}
+        Constraints kept by a projection after each step. ``"data"``: every
+        value stays within the range its feature (each element of a record: a
+        column of a table, a channel at a time point of a series) takes in
+        the data, and a time-series channel whose shape over time is the same
+        in every record up to an offset (a static variable such as age, or a
+        clock such as hours since admission) keeps that shape.
+        ``"structure"``: ``"data"``, and each synthetic record keeps the
+        structure of the record it started from (meaningful with
+        ``init="real"``; images get ``"data"`` only): a value that is common
+        to its feature (at least a tenth of the feature's values equal it: an
+        imputation fill, a one-hot category, a sex, a ceiling) stays as it is,
+        and each channel of a series stays a step function on the segments
+        where its starting stay is constant (a lab measured twice and carried
+        forward keeps two learned values, where the real stay had them). The
+        records then keep their starting patients' categories and measurement
+        patterns. Without constraints the optimisation creates values and
+        variation that no real record has (a fill value moved by 0.01), and
+        trees split on those artefacts. ``None`` leaves the records
+        unconstrained.""",
     "device": """device : str, default="cpu"
         Torch device for the optimisation: ``"cpu"``, ``"cuda"`` (or
         ``"cuda:N"``), or ``"auto"``: the device of a skorch ``net`` if one is

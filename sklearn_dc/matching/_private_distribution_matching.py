@@ -472,7 +472,7 @@ class PrivateDistributionMatching(BaseMatching):
             parts.append(X_public[rng.choice(rows, size=n, replace=False)])
         return np.concatenate(parts)
 
-    def _make_projection(self, X, device):
+    def _make_projection(self, X, start, device):
         if self.bounds is None:
             return None
         low, high = _check_bounds(self.bounds, X.shape[1:])

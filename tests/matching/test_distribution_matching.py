@@ -29,7 +29,9 @@ def test_loss_falls_and_rows_move(digits_split):
     X_res, _ = condenser.fit_resample(X, y)
     history = condenser.loss_history_
     assert history.shape == (150,) and condenser.n_iter_ == 150
-    assert history[-20:].mean() < 0.5 * history[:20].mean()
+    # Five records cannot take every quantile of a class: the loss has a
+    # floor above 0 (mean matching, which can reach 0, falls below a half).
+    assert history[-20:].mean() < 0.65 * history[:20].mean()
     start = DistributionMatching(n_per_class=5, n_iter=0, random_state=0)
     X_init, _ = start.fit_resample(X, y)
     # n_iter=0 returns the initial real records (computed in float32);
@@ -224,6 +226,82 @@ def test_bounds_keep_static_and_clock_channels_of_series():
     assert np.ptp(X_res[:, 0], axis=1).min() > 0.1  # other channels still vary
 
 
+def sparse_lab_series(n=120, seed=0):
+    """Series with a sparse lab (mostly its fill value, a few measured steps)
+    and a binary static channel (e.g. sex), as imputed ICU stays look."""
+    X, y = make_series(n=n, seed=seed)
+    rng = np.random.default_rng(seed)
+    X[:, 1] = -0.3  # the lab's fill value in most hours
+    for i in rng.choice(n, n // 3, replace=False):  # measured in a third of stays
+        first = rng.integers(0, 20)
+        X[i, 1, first:] = rng.normal() + (y[i] == 1)  # carried forward
+        X[i, 1, first + 2 :] = rng.normal() + (y[i] == 1)  # measured again
+    X[:, 2] = rng.integers(0, 2, size=(n, 1))
+    return X.astype(np.float32), y
+
+
+def test_structure_keeps_common_values_and_the_steps_of_each_stay():
+    from sklearn_dc.matching._projection import make_projection
+
+    X, _ = sparse_lab_series()
+    start = X[:10].copy()
+    project = make_projection("structure", X, start, torch.device("cpu"))
+    moved = torch.as_tensor(start) + torch.randn(
+        start.shape, generator=torch.Generator().manual_seed(0)
+    )
+    project(moved)
+    moved = moved.numpy()
+    # The fill value and the sexes are common values: where the start had
+    # one, the record keeps it.
+    fill = start[:, 1] == np.float32(-0.3)
+    np.testing.assert_array_equal(moved[:, 1][fill], start[:, 1][fill])
+    np.testing.assert_array_equal(moved[:, 2], start[:, 2])
+    # Elsewhere values moved, but only where the start changes does the
+    # record change: a step function on the start's segments.
+    assert not np.allclose(moved[:, 0], start[:, 0])
+    changes = np.diff(moved, axis=2) != 0
+    assert not (changes & (np.diff(start, axis=2) == 0)).any()
+
+
+def test_structure_keeps_the_stays_realistic_end_to_end():
+    X, y = sparse_lab_series()
+    settings = dict(n_per_class=5, n_iter=40, lr=0.2, random_state=0)
+    kept, _ = DistributionMatching(bounds="structure", **settings).fit_resample(X, y)
+    free, _ = DistributionMatching(bounds=None, **settings).fit_resample(X, y)
+    real_values = set(np.unique(X[:, 2]).tolist())
+    assert set(np.unique(kept[:, 2]).tolist()) <= real_values  # sexes stay 0 / 1
+    assert not set(np.unique(free[:, 2]).tolist()) <= real_values
+    # The lab: at most three values per stay, most stays at the fill value.
+    steps = [len(np.unique(stay)) for stay in kept[:, 1]]
+    assert max(steps) <= 3 and (kept[:, 1] == np.float32(-0.3)).mean() > 0.3
+    assert (free[:, 1] == np.float32(-0.3)).mean() == 0
+    assert np.ptp(kept[:, 0], axis=1).min() > 0.1  # dense channels still vary
+
+
+def test_quantile_matching_gives_each_class_its_real_distributions(
+    three_class_table,
+):
+    from scipy.stats import wasserstein_distance
+
+    X, y = three_class_table
+    # From noise: mean matching moves each class's records to the class's
+    # means; quantile matching gives them the class's spread too.
+    settings = dict(n_per_class=10, n_iter=150, init="noise", bounds=None)
+    gap = {}
+    for match in ("mean", "quantiles"):
+        X_res, y_res = DistributionMatching(
+            match=match, random_state=0, **settings
+        ).fit_resample(X, y)
+        gap[match] = np.mean(
+            [
+                wasserstein_distance(X_res[y_res == c, j], X[y == c, j])
+                for c in range(3)
+                for j in range(X.shape[1])
+            ]
+        )
+    assert gap["quantiles"] < 0.8 * gap["mean"], gap
+
+
 def test_images_are_condensed_with_the_convnet():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(40, 1, 8, 8)).astype(np.float32)
@@ -289,13 +367,14 @@ def test_cached_pool_beats_random_subset_and_loss_falls(digits_split):
     assert history[-20:].mean() < 0.5 * history[:20].mean()
 
 
-def test_cached_pool_matches_exact_class_means(three_class_table):
+@pytest.mark.parametrize("match", ["mean", "quantiles"])
+def test_cached_pool_matches_exact_class_targets(three_class_table, match):
     X, y = three_class_table
     # Every real record as a synthetic one (a budget of the whole class): their
     # class means are the exact means, so against the cache the loss is 0
     # under every network, while a real batch (the default) only estimates
     # them.
-    settings = dict(n_per_class=1.0, n_iter=5, lr=1e-12, random_state=0)
+    settings = dict(n_per_class=1.0, n_iter=5, lr=1e-12, match=match, random_state=0)
     # (batch_real=64: the pool reads up to 4 * 64 records of a class, all here.)
     cached = DistributionMatching(n_nets=3, batch_real=64, **settings)
     cached.fit_resample(X, y)
@@ -305,12 +384,15 @@ def test_cached_pool_matches_exact_class_means(three_class_table):
     assert cached.loss_history_.max() < 1e-6 * batched.loss_history_.min()
 
 
-def test_a_class_no_larger_than_the_batch_is_used_whole(three_class_table):
+@pytest.mark.parametrize("match", ["mean", "quantiles"])
+def test_a_class_no_larger_than_the_batch_is_used_whole(three_class_table, match):
     X, y = three_class_table
     assert np.bincount(y).max() <= 256
     # Whole classes as the budget: with the default batch_real every draw is
     # the whole class (no duplicates, no sampling noise), so the loss is 0.
-    settings = dict(n_per_class=1.0, n_iter=5, lr=1e-12, n_nets=None, random_state=0)
+    settings = dict(
+        n_per_class=1.0, n_iter=5, lr=1e-12, n_nets=None, match=match, random_state=0
+    )
     whole = DistributionMatching(batch_real=256, **settings)
     whole.fit_resample(X, y)
     sampled = DistributionMatching(batch_real=16, **settings)
