@@ -114,9 +114,7 @@ def _demo(args: argparse.Namespace) -> int:
             for name, condenser in default_condensers().items()
             if name in _DEMO_CONDENSERS
         }
-        condensers["DistributionMatching"].set_params(
-            n_iter=n_iter, bounds="data" if X.ndim == 3 else None
-        )
+        condensers["DistributionMatching"].set_params(n_iter=n_iter)
         start = time.perf_counter()
         with warnings.catch_warnings():
             # The bundled sepsis48 set never measures one channel; the

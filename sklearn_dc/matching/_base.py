@@ -58,7 +58,7 @@ class BaseMatching(BaseCondenser):
         "lr": [Interval(Real, 0, None, closed="neither")],
         "batch_real": [Interval(Integral, 1, None, closed="left")],
         "init": [StrOptions({"real", "noise", "kmeans"})],
-        "bounds": [StrOptions({"data", "structure"}), None],
+        "bounds": [StrOptions({"auto", "data", "structure"}), None],
         "device": [str, torch.device],
         "verbose": ["verbose"],
         "max_time": [Interval(Real, 0, None, closed="neither"), None],

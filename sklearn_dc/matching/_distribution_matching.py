@@ -55,7 +55,7 @@ class DistributionMatching(ResumableMatching):
 
     Parameters
     ----------
-    match : {{"quantiles", "mean"}}, default="quantiles"
+    match : {{"auto", "quantiles", "mean"}}, default="auto"
         What is matched, per class, under each random network. ``"mean"``
         (the paper's DM): the mean embedding. ``"quantiles"``: the whole
         distribution of each embedding dimension, by the squared 1-D
@@ -63,20 +63,23 @@ class DistributionMatching(ResumableMatching):
         the real ``(i + 1/2) / m`` quantile, ``m`` records of the class, in
         units of the dimension's real standard deviation). Mean matching
         gathers the records at the class centre; quantile matching spreads
-        them over the class, as tree ensembles and logistic regression need
-        (``docs/sepsis48.md``).
+        them over the class. ``"auto"``: ``"quantiles"`` for time series
+        (on sepsis48 it lifts gradient boosting and logistic regression on
+        the stays' summaries, ``docs/sepsis48.md``), ``"mean"`` for tables
+        and images (where prototypes at the class centre serve a linear
+        learner better, ``docs/benchmarks.md``).
 
-    summaries : bool, default=True
+    summaries : bool or "auto", default="auto"
         Also match, per class and in the same way (``match``), what tabular
         learners see of each record: a table's columns; for series, each
         channel's mean, standard deviation, minimum, maximum and last value
         (as :class:`~sklearn_dc.preprocessing.SeriesSummary`). Ignored for
-        images.
+        images. ``"auto"``: for time series only.
 
     {bounds}
 
         ``DistributionMatching(match="mean", summaries=False, bounds=None)``
-        is the reference paper's method.
+        is the reference paper's method (on tables, the defaults are that).
 
     {augment}
 
@@ -147,17 +150,17 @@ class DistributionMatching(ResumableMatching):
             StrOptions({"auto"}),
             None,
         ],
-        "match": [StrOptions({"mean", "quantiles"})],
-        "summaries": ["boolean"],
+        "match": [StrOptions({"auto", "mean", "quantiles"})],
+        "summaries": [StrOptions({"auto"}), "boolean"],
     }
 
     n_iter: int = 1000
     batch_real: int = 256
     augment: str | list | None = None
     n_nets: int | str | None = "auto"
-    match: str = "quantiles"
-    summaries: bool = True
-    bounds: str | None = "structure"
+    match: str = "auto"
+    summaries: bool | str = "auto"
+    bounds: str | None = "auto"
 
     def _objective(self, X, y, budget, nets, device, generator, rng):
         # Only the synthetic records are optimised; the networks stay fixed.
@@ -175,8 +178,16 @@ class DistributionMatching(ResumableMatching):
         cap = POOL_SAMPLE * self.batch_real
         return _CachedMeans(X, y, budget, nets, device, generator, rng, self, cap)
 
+    def _match(self, X):
+        """``match``, or what ``"auto"`` takes for this data."""
+        if self.match != "auto":
+            return self.match
+        return "quantiles" if X.ndim == 3 else "mean"
+
     def _summaries(self, X):
         """Whether the records' own statistics are matched (not for images)."""
+        if self.summaries == "auto":
+            return X.ndim == 3
         return self.summaries and X.ndim <= 3
 
     def _pool_size(self, y):
@@ -312,7 +323,7 @@ class _BatchMeans(_EmbeddingMatch):
     """The paper's loop: fresh weights and a fresh real batch at every iteration."""
 
     def __init__(self, X, y, budget, nets, device, generator, rng, condenser):
-        super().__init__(budget, device, condenser.match, condenser._summaries(X))
+        super().__init__(budget, device, condenser._match(X), condenser._summaries(X))
         self.n_classes = len(budget)
         self.nets, self.generator, self.rng = nets, generator, rng
         self.batch_real = condenser.batch_real
@@ -340,7 +351,7 @@ class _CachedMeans(_EmbeddingMatch):
     """DM against class targets cached for a pool of ``n_nets`` networks."""
 
     def __init__(self, X, y, budget, nets, device, generator, rng, condenser, cap):
-        super().__init__(budget, device, condenser.match, condenser._summaries(X))
+        super().__init__(budget, device, condenser._match(X), condenser._summaries(X))
         n_classes = len(budget)
         self.nets, self.rng = nets, rng
         self.n_nets = condenser._pool_size(y)

@@ -48,8 +48,11 @@ FRAGMENTS = {
         Starting point of the synthetic records: random real records of the
         class, Gaussian noise with the features' mean and standard deviation,
         or the class's k-means centres.""",
-    "bounds": """bounds : {"data", "structure"} or None, default={default}
-        Constraints kept by a projection after each step. ``"data"``: every
+    "bounds": """bounds : {"auto", "data", "structure"} or None, default={default}
+        Constraints kept by a projection after each step. ``"auto"``:
+        ``"structure"`` for time series, ``None`` for tables and images (on
+        tables the constraints cost utility in ``docs/benchmarks.md``).
+        ``"data"``: every
         value stays within the range its feature (each element of a record: a
         column of a table, a channel at a time point of a series) takes in
         the data, and a time-series channel whose shape over time is the same

@@ -120,7 +120,10 @@ def _structure_projection(X, start, device):
 
 
 def make_projection(bounds, X, start, device):
-    """The projection of ``bounds`` (``"data"``, ``"structure"`` or None)."""
+    """The projection of ``bounds`` (``"auto"``, ``"data"``, ``"structure"``
+    or None); ``"auto"`` is ``"structure"`` for series and None otherwise."""
+    if bounds == "auto":
+        bounds = "structure" if X.ndim == 3 else None
     if bounds is None:
         return None
     clip = _data_projection(X, device)
