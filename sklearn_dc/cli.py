@@ -181,7 +181,7 @@ _FLAG_ADVICE = [
         r"\1 if it is a real categorical feature (--drop \1 silences this).",
     ),
     (r"drop_id_columns=False", "--keep-id"),
-    (r"\w+\(n_iter=0, init='real'\)", "--n-iter 0"),
+    (r"\w+\(n_iter=0, init='(real|herding)'\)", "--n-iter 0"),
     (r"give n_iter >= 1", "give --n-iter 1 or more"),
     (
         r"Use init='noise', or leave such classes out before sharing\.",

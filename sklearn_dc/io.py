@@ -598,13 +598,17 @@ def _real_records(condenser, card):
             "rows are the real records"
         )
     params = getattr(fitted, "get_params", dict)()
-    if params.get("n_iter") == 0 and params.get("init") == "real":
-        return "yes: n_iter=0 with init='real' returns the starting real records"
+    if params.get("n_iter") == 0 and params.get("init") in ("real", "herding"):
+        return (
+            f"yes: n_iter=0 with init={params['init']!r} returns the starting "
+            "real records"
+        )
     single = [c for c in budget if sizes.get(str(c)) == 1]
-    if single and params.get("init") == "real":
+    if single and params.get("init") in ("real", "herding"):
         return (
             f"close, classes {single}: each has one record, from which its "
-            "synthetic rows start (init='real') and which they stay near"
+            f"synthetic rows start (init={params['init']!r}) and which they stay "
+            "near"
         )
     return None
 

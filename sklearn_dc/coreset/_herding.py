@@ -54,17 +54,26 @@ class Herding(BaseCoreset):
         super().__init__(n_per_class=n_per_class, random_state=random_state)
 
     def _select_class(self, X_class, n_select, rng):
-        target = X_class.mean(axis=0)
-        running_sum = np.zeros_like(target)
-        available = np.ones(len(X_class), dtype=bool)
-        chosen = np.empty(n_select, dtype=np.intp)
-        for step in range(n_select):
-            # Distance from the class mean of the mean after adding each candidate.
-            means = (running_sum + X_class) / (step + 1)
-            gaps = np.einsum("ij,ij->i", means - target, means - target)
-            gaps[~available] = np.inf
-            best = int(np.argmin(gaps))
-            chosen[step] = best
-            available[best] = False
-            running_sum += X_class[best]
-        return chosen
+        return herding_order(X_class, n_select)
+
+
+def herding_order(X_class, n_select):
+    """Positions of ``n_select`` rows of ``X_class`` (2-D), chosen by herding.
+
+    Each step adds the row that brings the mean of the chosen rows closest to
+    the mean of all rows; ties go to the first row.
+    """
+    target = X_class.mean(axis=0)
+    running_sum = np.zeros_like(target)
+    available = np.ones(len(X_class), dtype=bool)
+    chosen = np.empty(n_select, dtype=np.intp)
+    for step in range(n_select):
+        # Distance from the class mean of the mean after adding each candidate.
+        means = (running_sum + X_class) / (step + 1)
+        gaps = np.einsum("ij,ij->i", means - target, means - target)
+        gaps[~available] = np.inf
+        best = int(np.argmin(gaps))
+        chosen[step] = best
+        available[best] = False
+        running_sum += X_class[best]
+    return chosen

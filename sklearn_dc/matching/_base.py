@@ -57,7 +57,7 @@ class BaseMatching(BaseCondenser):
         "n_iter": [Interval(Integral, 0, None, closed="left")],
         "lr": [Interval(Real, 0, None, closed="neither")],
         "batch_real": [Interval(Integral, 1, None, closed="left")],
-        "init": [StrOptions({"real", "noise", "kmeans"})],
+        "init": [StrOptions({"real", "herding", "noise", "kmeans"})],
         "bounds": [StrOptions({"auto", "data", "structure"}), None],
         "device": [str, torch.device],
         "verbose": ["verbose"],
@@ -82,7 +82,7 @@ class BaseMatching(BaseCondenser):
         # max_time counts the set-up (experts, caches) too: it is the wait.
         deadline = None if self.max_time is None else time.monotonic() + self.max_time
         _check_float32_range(X, type(self).__name__)
-        if self.init == "real" and not self._continues_previous_fit():
+        if self.init in ("real", "herding") and not self._continues_previous_fit():
             warn_real_starts(self, np.bincount(y, minlength=len(self.classes_)))
         seed = self._draw_seed()
         rng = np.random.default_rng(seed)

@@ -44,10 +44,13 @@ FRAGMENTS = {
     "batch_real": """batch_real : int, default={default}
         Real records per class at each iteration, drawn without replacement;
         a class with fewer records is used whole (its exact statistics).""",
-    "init": """init : {"real", "noise", "kmeans"}, default="real"
+    "init": """init : {"real", "herding", "noise", "kmeans"}, default="real"
         Starting point of the synthetic records: random real records of the
-        class, Gaussian noise with the features' mean and standard deviation,
-        or the class's k-means centres.""",
+        class, the class's real records chosen by herding (those whose running
+        mean tracks the class mean, as :class:`~sklearn_dc.Herding`: central
+        and diverse; the same for every seed), Gaussian noise with the
+        features' mean and standard deviation, or the class's k-means
+        centres.""",
     "bounds": """bounds : {"auto", "data", "structure"} or None, default={default}
         Constraints kept by a projection after each step. ``"auto"``:
         ``"structure"`` for time series, ``None`` for tables and images (on

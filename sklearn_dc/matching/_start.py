@@ -1,4 +1,4 @@
-"""The starting synthetic records: ``init`` ("real", "noise" or "kmeans")."""
+"""The starting synthetic records: ``init`` ("real", "herding", "noise" or "kmeans")."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import numpy as np
 
 from .._out_of_core import class_sample, column_mean_std, take_rows
 from ..base import MAX_SEED, RealRecordsWarning
+from ..coreset._herding import herding_order
 from ..prototypes._kmeans_centroids import kmeans_centres
 
 
@@ -23,18 +24,21 @@ def initial_records(condenser, X, y, budget, rng):
             chosen = members[rng.choice(len(members), size=n, replace=False)]
             parts.append(take_rows(X, chosen))
         else:
-            name = f"{type(condenser).__name__}(init='kmeans')"
+            name = f"{type(condenser).__name__}(init={condenser.init!r})"
             members = members[
                 class_sample(X, members, rng, name, condenser.classes_[label])
             ]
             flat = take_rows(X, members).reshape(len(members), -1)
+            if condenser.init == "herding":
+                parts.append(take_rows(X, members[herding_order(flat, n)]))
+                continue
             seed = int(rng.integers(MAX_SEED))
             parts.append(kmeans_centres(flat, n, seed).reshape(-1, *X.shape[1:]))
     return np.concatenate(parts)
 
 
 def warn_real_starts(condenser, class_sizes):
-    """Warn when ``init="real"`` would hand back real records, or nearly.
+    """Warn when ``init="real"`` or ``"herding"`` would hand back real records.
 
     With ``n_iter=0`` the output is the starting records: real records,
     copied. A class with a single record starts from that patient, and its
@@ -43,9 +47,9 @@ def warn_real_starts(condenser, class_sizes):
     name = type(condenser).__name__
     if condenser.n_iter == 0:
         warnings.warn(
-            f"{name}(n_iter=0, init='real') returns its starting records: real "
-            "records, copied unchanged. Do not share them; give n_iter >= 1 to "
-            "learn synthetic records.",
+            f"{name}(n_iter=0, init={condenser.init!r}) returns its starting "
+            "records: real records, copied unchanged. Do not share them; give "
+            "n_iter >= 1 to learn synthetic records.",
             RealRecordsWarning,
             stacklevel=5,
         )
@@ -55,8 +59,9 @@ def warn_real_starts(condenser, class_sizes):
     if single:
         warnings.warn(
             f"Classes {single} have a single record: {name} starts their "
-            "synthetic records from it (init='real') and they stay close to that "
-            "patient. Use init='noise', or leave such classes out before sharing.",
+            f"synthetic records from it (init={condenser.init!r}) and they stay "
+            "close to that patient. Use init='noise', or leave such classes out "
+            "before sharing.",
             RealRecordsWarning,
             stacklevel=5,
         )

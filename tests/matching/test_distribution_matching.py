@@ -39,7 +39,7 @@ def test_loss_falls_and_rows_move(digits_split):
     assert np.linalg.norm(X_res - X_init, axis=1).min() > 0.1
 
 
-@pytest.mark.parametrize("init", ["real", "noise", "kmeans"])
+@pytest.mark.parametrize("init", ["real", "herding", "noise", "kmeans"])
 def test_every_init_learns(init, three_class_table):
     X, y = three_class_table
     condenser = DistributionMatching(
@@ -48,6 +48,20 @@ def test_every_init_learns(init, three_class_table):
     X_res, y_res = condenser.fit_resample(X, y)
     assert X_res.shape == (9, X.shape[1]) and np.isfinite(X_res).all()
     assert condenser.loss_history_[-10:].mean() < condenser.loss_history_[:10].mean()
+
+
+def test_herding_init_starts_from_the_herding_coreset(three_class_table):
+    from sklearn_dc import Herding
+    from sklearn_dc.base import RealRecordsWarning
+
+    X, y = three_class_table
+    with pytest.warns(RealRecordsWarning, match="init='herding'"):
+        start, y_start = DistributionMatching(
+            n_per_class=4, n_iter=0, init="herding"
+        ).fit_resample(X, y)
+    chosen, y_chosen = Herding(n_per_class=4).fit_resample(X, y)
+    np.testing.assert_allclose(start, chosen, rtol=1e-6)
+    assert y_start.tolist() == y_chosen.tolist()
 
 
 def test_classes_are_matched_in_one_batched_pass(three_class_table):
