@@ -175,8 +175,7 @@ class DistributionMatching(ResumableMatching):
                 f"augment={self.augment!r} would change at every iteration. Use "
                 "n_nets=None with augmentation, or augment=None."
             )
-        cap = POOL_SAMPLE * self.batch_real
-        return _CachedMeans(X, y, budget, nets, device, generator, rng, self, cap)
+        return _CachedMeans(X, y, budget, nets, device, generator, rng, self, n_nets)
 
     def _match(self, X):
         """``match``, or what ``"auto"`` takes for this data."""
@@ -350,11 +349,11 @@ class _BatchMeans(_EmbeddingMatch):
 class _CachedMeans(_EmbeddingMatch):
     """DM against class targets cached for a pool of ``n_nets`` networks."""
 
-    def __init__(self, X, y, budget, nets, device, generator, rng, condenser, cap):
+    def __init__(self, X, y, budget, nets, device, generator, rng, condenser, n_nets):
         super().__init__(budget, device, condenser._match(X), condenser._summaries(X))
         n_classes = len(budget)
-        self.nets, self.rng = nets, rng
-        self.n_nets = condenser._pool_size(y)
+        self.nets, self.rng, self.n_nets = nets, rng, n_nets
+        cap = POOL_SAMPLE * condenser.batch_real
         # The pool: which network each member is, and its weights.
         self.kinds = [pick(nets, rng) for _ in range(self.n_nets)]
         self.weights = []
@@ -363,7 +362,9 @@ class _CachedMeans(_EmbeddingMatch):
             self.weights.append([p.detach().clone() for p in nets[kind].parameters()])
         # The rows whose embeddings make the class targets: all of a class up
         # to ``cap``, else ``cap`` of them without replacement, read once (in
-        # file order, so a memmap is read forwards) and grouped by class.
+        # file order, so a memmap is read forwards) and grouped by class. The
+        # sample is held whole: quantiles need every embedding of a class, and
+        # it is at most POOL_SAMPLE real batches.
         rows = []
         for c in range(n_classes):
             members = np.flatnonzero(y == c)

@@ -294,8 +294,8 @@ class PrivateDistributionMatching(BaseMatching):
         # "real", "kmeans", "data", fractions and strategy words pass
         # validation so that fitting can explain why they are refused.
         "n_per_class": BaseMatching._parameter_constraints["n_per_class"],
-        "init": [StrOptions({"noise", "real", "kmeans"}), tuple],
-        "bounds": [StrOptions({"data"}), tuple, None],
+        "init": [StrOptions({"noise", "real", "herding", "kmeans"}), tuple],
+        "bounds": [StrOptions({"auto", "data", "structure"}), tuple, None],
         "classes": ["array-like", None],
         "n_samples": [Interval(Integral, 1, None, closed="left"), None],
     }
@@ -368,9 +368,10 @@ class PrivateDistributionMatching(BaseMatching):
             )
         if isinstance(self.bounds, str):
             raise ValueError(
-                "bounds='data' clips the synthetic records to the minimum and "
-                "maximum of the private data, which are not private. Give known "
-                "public ranges as bounds=(low, high), or bounds=None."
+                f"bounds={self.bounds!r} constrains the synthetic records by "
+                "statistics of the private data (their ranges, common values or "
+                "records), which are not private. Give known public ranges as "
+                "bounds=(low, high), or bounds=None."
             )
         # Check public data and ranges before the accountant's search.
         if isinstance(self.init, tuple):

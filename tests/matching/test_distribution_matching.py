@@ -308,6 +308,44 @@ def test_auto_defaults_follow_the_data_shape():
     np.testing.assert_array_equal(moved[:, 1].numpy()[fill], X[:3, 1][fill])
 
 
+def test_record_statistics_are_what_series_summary_gives_the_learners():
+    from sklearn_dc.matching._distribution_matching import record_statistics
+    from sklearn_dc.preprocessing import SeriesSummary
+
+    X, _ = make_series(n=10)
+    np.testing.assert_allclose(
+        record_statistics(torch.as_tensor(X)).numpy(),
+        SeriesSummary().fit_transform(X),
+        rtol=1e-5,
+        atol=1e-6,
+    )
+
+
+def test_summaries_give_series_their_real_per_channel_statistics():
+    from scipy.stats import wasserstein_distance
+
+    from sklearn_dc.preprocessing import SeriesSummary
+
+    X, y = make_series()
+    real = SeriesSummary().fit_transform(X)
+    settings = dict(n_per_class=10, n_iter=150, init="noise", random_state=0)
+    gap = {}
+    for summaries in (False, True):
+        X_res, y_res = DistributionMatching(
+            summaries=summaries, **settings
+        ).fit_resample(X, y)
+        condensed = SeriesSummary().fit_transform(X_res)
+        gap[summaries] = np.mean(
+            [
+                wasserstein_distance(condensed[y_res == c, j], real[y == c, j])
+                for c in (0, 1)
+                for j in range(real.shape[1])
+            ]
+        )
+    # Measured: 0.147 without, 0.066 with.
+    assert gap[True] < 0.7 * gap[False], gap
+
+
 def test_quantile_matching_gives_each_class_its_real_distributions(
     three_class_table,
 ):

@@ -282,7 +282,10 @@ def test_budget_needs_no_real_records_and_reads_no_class_size(three_class_table)
     [
         ({"n_per_class": 0.5}, "fractions of a class.*private class sizes"),
         ({"bounds": "data"}, "bounds='data'.*not private"),
+        ({"bounds": "structure"}, "bounds='structure'.*not private"),
+        ({"bounds": "auto"}, "bounds='auto'.*not private"),
         ({"init": "real"}, "init='real'.*init='noise'"),
+        ({"init": "herding"}, "init='herding'.*init='noise'"),
         ({"init": "kmeans"}, "init='kmeans'"),
         ({"bounds": (1.0, 0.0)}, "low <= high"),
         ({"bounds": (0.0, np.ones(3))}, "broadcast"),
