@@ -138,7 +138,11 @@ class TrajectoryMatching(ResumableMatching):
     between where the student ends and where the expert was
     ``M = expert_epochs_ahead`` epochs later. The gradient flows through the
     unrolled student steps (``torch.func.functional_call``) to the synthetic
-    records and to the step size, which are moved together by Adam.
+    records and to the step size, which are moved together by Adam. The
+    student's cross-entropy weights each synthetic record by its class's share
+    of the real records over its share of the synthetic ones, so that on
+    imbalanced data it learns what the experts learnt from the real class
+    frequencies.
 
     Scale the features first (e.g. ``StandardScaler`` before the condenser in
     the pipeline): the defaults assume features with unit variance.
@@ -148,9 +152,11 @@ class TrajectoryMatching(ResumableMatching):
     n_experts : int, default=5
         Number of expert networks trained on the real records.
 
-    expert_epochs : int, default=20
+    expert_epochs : int, default=12
         Training epochs of each expert; its trajectory holds the parameters
-        before training and after each epoch.
+        before training and after each epoch. The student only ever reaches
+        epoch ``max_start_epoch + expert_epochs_ahead - 1``, so epochs beyond
+        ``max_start_epoch + expert_epochs_ahead`` (the default) are never used.
 
     expert_lr : float, default=0.05
         Learning rate of the experts' SGD (no momentum, no weight decay).
@@ -314,7 +320,7 @@ class TrajectoryMatching(ResumableMatching):
     }
 
     n_experts: int = 5
-    expert_epochs: int = 20
+    expert_epochs: int = 12
     expert_lr: float = 0.05
     expert_cache: str | os.PathLike | None = None
     syn_steps: int = 20
@@ -462,9 +468,49 @@ class TrajectoryMatching(ResumableMatching):
         )
         for net in nets:
             net.requires_grad_(False).eval()
+        weights = student_class_weights(y, budget)
         return _StudentDistance(
-            trajectories, from_cache, budget, nets, device, generator, rng, self
+            trajectories,
+            from_cache,
+            budget,
+            weights,
+            nets,
+            device,
+            generator,
+            rng,
+            self,
         )
+
+
+def student_class_weights(y, budget):
+    """Weights of the student's cross-entropy, per class: real share / synthetic share.
+
+    The experts learnt from the real class frequencies, the student learns from
+    ``budget`` records per class. Weighting each synthetic record by its
+    class's share of the real records over its share of the synthetic ones
+    makes the student's loss the experts' loss (on balanced budgets of
+    imbalanced data, unweighted, the records are pushed to serve the majority
+    class: on a five-class series set of 292 / 177 / 19 / 10 / 2 records, one
+    per class, logistic regression fell from 0.63 to 0.03 accuracy over the
+    fit).
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,)
+        Encoded labels of the real records, ``0 .. len(budget) - 1``.
+    budget : array-like of int
+        Synthetic records per class.
+
+    Returns
+    -------
+    weights : ndarray of shape (n_classes,)
+        With them, a weighted mean of the cross-entropy over ``budget[c]``
+        synthetic records of class ``c`` equals the real records' mean when
+        every class's records are alike.
+    """
+    budget = np.asarray(budget, dtype=float)
+    share = np.bincount(y, minlength=len(budget)) / len(y)
+    return share * budget.sum() / budget
 
 
 class _StudentDistance(Objective):
@@ -476,7 +522,16 @@ class _StudentDistance(Objective):
     """
 
     def __init__(
-        self, trajectories, from_cache, budget, nets, device, generator, rng, tm
+        self,
+        trajectories,
+        from_cache,
+        budget,
+        weights,
+        nets,
+        device,
+        generator,
+        rng,
+        tm,
     ):
         self.trajectories, self.from_cache = trajectories, from_cache
         self.nets, self.device, self.generator, self.rng = nets, device, generator, rng
@@ -497,6 +552,7 @@ class _StudentDistance(Objective):
         self.labels = torch.as_tensor(
             np.repeat(np.arange(n_classes), budget), device=device
         )
+        self.class_weight = torch.as_tensor(weights, dtype=torch.float32, device=device)
         batch = n_synthetic if tm.batch_syn is None else tm.batch_syn
         self.batch = min(batch, n_synthetic)
         self.log_lr = torch.tensor(
@@ -556,7 +612,9 @@ class _StudentDistance(Objective):
                     )
                 }
                 logits = functional_call(net, params, (inputs,))
-                ce = nn.functional.cross_entropy(logits, targets)
+                ce = nn.functional.cross_entropy(
+                    logits, targets, weight=self.class_weight
+                )
                 (grad,) = torch.autograd.grad(ce, theta, create_graph=True)
                 theta = theta - step_size * grad
         distance = ((theta - target) ** 2).sum()

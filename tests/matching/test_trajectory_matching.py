@@ -297,3 +297,20 @@ def test_progress_bars_show_experts_and_loss(three_class_table, capsys):
     TrajectoryMatching(**dict(FAST, n_iter=3), verbose=True).fit_resample(X, y)
     err = capsys.readouterr().err
     assert "experts" in err and "TrajectoryMatching" in err and "loss=" in err
+
+
+def test_student_loss_weights_classes_as_the_real_records_do():
+    # Three classes of alike records, 30 / 5 / 1 of them, condensed to 2 / 3 / 4:
+    # the weighted cross-entropy of the synthetic records is the real mean.
+    y = np.repeat([0, 1, 2], [30, 5, 1])
+    budget = [2, 3, 4]
+    weights = tm_module.student_class_weights(y, budget)
+    logits = torch.randn(3, 3, generator=torch.Generator().manual_seed(0))
+    real = nn.functional.cross_entropy(logits[torch.as_tensor(y)], torch.as_tensor(y))
+    labels = torch.as_tensor(np.repeat([0, 1, 2], budget))
+    synthetic = nn.functional.cross_entropy(
+        logits[labels], labels, weight=torch.as_tensor(weights, dtype=torch.float32)
+    )
+    assert synthetic.item() == pytest.approx(real.item(), rel=1e-5)
+    unweighted = nn.functional.cross_entropy(logits[labels], labels)
+    assert unweighted.item() != pytest.approx(real.item(), rel=1e-2)
