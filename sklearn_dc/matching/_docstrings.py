@@ -25,7 +25,7 @@ FRAGMENTS = {
         The network whose embeddings are matched; its weights are drawn anew
         in place at every iteration. ``"auto"`` takes ``"mlp"`` for tables,
         ``"tcn"`` for time series and ``"convnet"`` for images, sized to the
-        records: the TCN's width follows the number of channels (24 to 64),
+        records: the TCN's width follows the number of channels (24 to 32),
         the ConvNet's depth the image size (two blocks for 8 x 8, three from
         16 x 16), as ``sklearn_dc.nn.auto_size`` says; other names
         are in ``sklearn_dc.nn.NETWORKS`` (``"gru"``, ``"lstm"``,

@@ -33,9 +33,10 @@ def auto_size(name: str, input_shape: tuple[int, ...]) -> dict:
 
     A random network's cost grows with the square of its width, and a network
     sized for rich records wastes that cost on poor ones. Series: the TCN's
-    width follows the number of channels (8 per channel, between 24 and 64),
-    so clinical records of 40 or more channels keep 64 and a one-channel
-    signal gets 24. Images: one ConvNet block per halving down to 2 x 2
+    width follows the number of channels (8 per channel, between 24 and 32):
+    a one-channel signal gets 24, records of 4 or more channels 32 (on
+    sepsis48, 40 channels, width 32 condensed as well as 64 in less than half
+    the time per iteration of distribution matching: ``docs/speed.md``). Images: one ConvNet block per halving down to 2 x 2
     pixels, at most three (three for 28 x 28 and 32 x 32, two for 8 x 8),
     128 channels from 28 pixels up, else 64. Tables keep the MLP's defaults.
 
@@ -55,12 +56,12 @@ def auto_size(name: str, input_shape: tuple[int, ...]) -> dict:
     --------
     >>> from sklearn_dc.nn import auto_size
     >>> auto_size("tcn", (1, 140)), auto_size("tcn", (80, 48))
-    ({'width': 24}, {'width': 64})
+    ({'width': 24}, {'width': 32})
     >>> auto_size("convnet", (1, 8, 8))
     {'depth': 2, 'width': 64}
     """
     if name == "tcn":
-        return {"width": int(np.clip(8 * input_shape[0], 24, 64))}
+        return {"width": int(np.clip(8 * input_shape[0], 24, 32))}
     if name == "convnet":
         side = min(input_shape[1:])
         depth = int(np.clip(np.floor(np.log2(max(side, 2) / 2)), 1, 3))

@@ -19,7 +19,7 @@ def test_auto_sizes_the_network_to_the_records_and_names_keep_the_defaults():
         return module
 
     assert built("auto", (1, 140)).lift.out_channels == 24
-    assert built("auto", (80, 48)).lift.out_channels == 64
+    assert built("auto", (80, 48)).lift.out_channels == 32
     assert built("tcn", (1, 140)).lift.out_channels == 64  # a name: defaults
     digits = built("auto", (1, 8, 8))
     convolutions = [m for m in digits.modules() if isinstance(m, nn.Conv2d)]
