@@ -3,6 +3,7 @@
 Run from the repository root::
 
     python benchmarks/bench_speed_defaults.py [--quick] [--sections ...] [--output CSV]
+    python benchmarks/bench_speed_defaults.py --methods TrajectoryMatching  # re-measure
 
 What a new user waits for, at the defaults (``net="auto"``, the default
 ``n_iter``; DM's ``n_nets="auto"``), timed whole (set-up included) with one
@@ -36,6 +37,7 @@ import pandas as pd
 from _harness import (
     classification_table,
     fit_timed,
+    output_path,
     run_speed_script,
     speed_parser,
     split,
@@ -60,6 +62,13 @@ from sklearn_dc.matching import (
 from sklearn_dc.nn import MLP
 
 SECTIONS = ("ucr", "digits", "large")
+UCR_METHODS = (
+    "DistributionMatching",
+    "GradientMatching",
+    "TrajectoryMatching",
+    "KernelInducingPoints",
+    "PrivateDistributionMatching",
+)
 
 
 def accuracy(X_syn, y_syn, X_test, y_test):
@@ -95,7 +104,7 @@ def random_rows(section, data, budgets, seeds, X, y, X_test, y_test, score):
     return rows
 
 
-def ucr(quick):
+def ucr(quick, methods=None):
     folder = tempfile.mkdtemp(prefix="ucr_shaped_")
     train, test = write_ucr_shaped(folder)
     X, y = load_ucr(train)
@@ -112,10 +121,14 @@ def ucr(quick):
         ),
     }
     budgets = (1, 10)
-    rows = random_rows("ucr", "ECG5000-shaped", budgets, range(5), X, y,
-                       X_test, y_test, accuracy)  # fmt: skip
+    rows = []
+    if methods is None:
+        rows = random_rows("ucr", "ECG5000-shaped", budgets, range(5), X, y,
+                           X_test, y_test, accuracy)  # fmt: skip
     for n_per_class in budgets:
         for method, make in condensers.items():
+            if methods is not None and method not in methods:
+                continue
             extra = {"n_iter": 3} if quick else {}
             condenser = make(n_per_class=n_per_class, random_state=0, **extra)
             X_syn, y_syn, timing = fit_timed(condenser, X, y)
@@ -187,6 +200,12 @@ def table(rows):
         .rename("RandomSubset score (5 seeds)")
     )
     fits = frame[frame.method != "RandomSubset"]
+    # Sections, budgets and methods in a fixed order, however the rows came.
+    rank = {method: i for i, method in enumerate(UCR_METHODS)}
+    fits = fits.assign(
+        section_rank=fits.section.map(SECTIONS.index),
+        method_rank=fits.method.map(rank).fillna(len(rank)),
+    ).sort_values(["section_rank", "n_per_class", "method_rank"], kind="stable")
     pool = fits.n_nets_.map(lambda value: "-" if pd.isna(value) else str(int(value)))
     fits = fits.assign(n_nets_=pool)
     keys = ["section", "data", "method", "n_per_class", "n_nets_"]
@@ -215,12 +234,29 @@ def write_tables(frame, csv_path):
 
 def measure(args):
     warnings.simplefilter("ignore")  # real-record and DP-fact warnings
-    return [row for section in args.sections for row in globals()[section](args.quick)]
+    if args.methods is None:
+        return [
+            row for section in args.sections for row in globals()[section](args.quick)
+        ]
+    # Only these methods of the ucr section, in place of their earlier rows.
+    path = output_path("speed_defaults.csv", quick=args.quick, output=args.output)
+    earlier = pd.read_csv(path) if path.is_file() else pd.DataFrame()
+    if len(earlier):
+        again = (earlier.section == "ucr") & earlier.method.isin(args.methods)
+        earlier = earlier[~again]
+    return earlier.to_dict("records") + ucr(args.quick, args.methods)
 
 
 def main():
     parser = speed_parser(__doc__, "speed_defaults.csv")
     parser.add_argument("--sections", nargs="+", choices=SECTIONS, default=SECTIONS)
+    parser.add_argument(
+        "--methods",
+        nargs="+",
+        choices=UCR_METHODS,
+        help="measure only these condensers on the ucr section and replace their "
+        "rows in the existing CSV (the other rows are kept)",
+    )
     run_speed_script(parser, "speed_defaults.csv", measure, write_tables)
 
 
