@@ -469,17 +469,10 @@ class TrajectoryMatching(ResumableMatching):
         )
         for net in nets:
             net.requires_grad_(False).eval()
+        experts = trajectories, from_cache
         weights = student_class_weights(y, budget)
         return _StudentDistance(
-            trajectories,
-            from_cache,
-            budget,
-            weights,
-            nets,
-            device,
-            generator,
-            rng,
-            self,
+            experts, budget, weights, nets, device, generator, rng, self
         )
 
 
@@ -522,19 +515,9 @@ class _StudentDistance(Objective):
     checkpoints): the synthetic records still to visit in this permutation.
     """
 
-    def __init__(
-        self,
-        trajectories,
-        from_cache,
-        budget,
-        weights,
-        nets,
-        device,
-        generator,
-        rng,
-        tm,
-    ):
-        self.trajectories, self.from_cache = trajectories, from_cache
+    def __init__(self, experts, budget, weights, nets, device, generator, rng, tm):
+        # experts: the trajectories, and whether they came from the cache.
+        self.trajectories, self.from_cache = experts
         self.nets, self.device, self.generator, self.rng = nets, device, generator, rng
         self.n_experts, self.max_start_epoch = tm.n_experts, tm.max_start_epoch
         self.syn_steps, self.ahead = tm.syn_steps, tm.expert_epochs_ahead
