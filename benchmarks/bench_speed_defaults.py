@@ -255,7 +255,8 @@ def main():
         nargs="+",
         choices=UCR_METHODS,
         help="measure only these condensers on the ucr section and replace their "
-        "rows in the existing CSV (the other rows are kept)",
+        "rows in the existing CSV (the other rows are kept; --sections is "
+        "ignored)",
     )
     run_speed_script(parser, "speed_defaults.csv", measure, write_tables)
 

@@ -314,3 +314,26 @@ def test_student_loss_weights_classes_as_the_real_records_do():
     assert synthetic.item() == pytest.approx(real.item(), rel=1e-5)
     unweighted = nn.functional.cross_entropy(logits[labels], labels)
     assert unweighted.item() != pytest.approx(real.item(), rel=1e-2)
+
+
+def test_the_student_trains_with_the_class_weights(monkeypatch):
+    # The weights must reach the student's loss, not only be computed.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 5)).astype(np.float32)
+    y = np.repeat([0, 1], [50, 10])
+    seen = []
+    cross_entropy = nn.functional.cross_entropy
+
+    def spy(*args, weight=None, **kwargs):
+        if weight is not None:
+            seen.append(weight.detach().numpy().copy())
+        return cross_entropy(*args, weight=weight, **kwargs)
+
+    monkeypatch.setattr(nn.functional, "cross_entropy", spy)
+    TrajectoryMatching(
+        n_per_class=2, **{**FAST, "n_iter": 2}, random_state=0
+    ).fit_resample(X, y)
+    expected = tm_module.student_class_weights(y, [2, 2])
+    assert len(seen) == 2 * FAST["syn_steps"]
+    for weight in seen:
+        np.testing.assert_allclose(weight, expected, rtol=1e-6)
