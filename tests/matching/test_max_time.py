@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import torch
 from sklearn.base import clone
 from sklearn.datasets import make_classification
 
@@ -15,6 +16,9 @@ LEARNED = [c for c in all_condensers() if isinstance(c, BaseMatching)]
 
 @pytest.fixture(scope="module")
 def table():
+    # The first optimiser a process builds imports torch._dynamo (seconds),
+    # which would count against max_time when this file runs alone.
+    torch.optim.Adam([torch.zeros(1, requires_grad=True)])
     X, y = make_classification(
         n_samples=200, n_features=6, n_informative=4, n_classes=3, random_state=0
     )
