@@ -6,13 +6,15 @@ import os
 import time
 import warnings
 from abc import abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import ClassVar
 
 import numpy as np
 import torch
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.metrics import get_scorer_names
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from skorch import NeuralNet
 from torch import nn
 from tqdm.auto import tqdm
@@ -22,6 +24,7 @@ from ..base import BaseCondenser
 from ..nn import NETWORKS, resolve_nets
 from ._checkpoint import Run, fingerprint, save_checkpoint
 from ._device import resolve_device
+from ._early_stopping import EarlyStopping
 from ._loop import optimise
 from ._memory import check_batch_memory
 from ._objective import Objective
@@ -105,9 +108,12 @@ class BaseMatching(BaseCondenser):
         )
         optimizer = torch.optim.Adam([synthetic, *objective.parameters], lr=self.lr)
         project = self._make_projection(X, start, device)
+        monitor = self._early_stopping(X, y, budget, seed)
         # Losses stay on the device: reading them each step would force a sync.
         losses = torch.empty(self.n_iter, device=device)
-        run = Run(synthetic, optimizer, losses, generator, rng, nets, objective)
+        run = Run(
+            synthetic, optimizer, losses, generator, rng, nets, objective, monitor
+        )
         path = self._checkpoint_path()
         key = None if path is None else fingerprint(self, X, y, budget, start)
         first = 0 if key is None else run.resume(path, key, self.n_iter)
@@ -132,6 +138,10 @@ class BaseMatching(BaseCondenser):
             if n_done % self.checkpoint_every == 0:
                 save_checkpoint(path, run.state(key, n_done))
 
+        def validate(n_done, loss):
+            return monitor(synthetic, n_done)
+
+        hooks = [show] if monitor is None else [show, validate]
         with progress:
             n_done, interrupted = optimise(
                 synthetic,
@@ -140,7 +150,7 @@ class BaseMatching(BaseCondenser):
                 losses,
                 first=first,
                 project=project,
-                hooks=[show] if key is None else [show, save],
+                hooks=hooks if key is None else [*hooks, save],
                 deadline=deadline,
                 name=type(self).__name__,
             )
@@ -165,6 +175,11 @@ class BaseMatching(BaseCondenser):
         for name, value in objective.results().items():
             setattr(self, name, value)
         X_res = synthetic.detach().cpu().numpy()
+        if monitor is not None:
+            for name, value in monitor.results().items():
+                setattr(self, name, value)
+            if monitor.best_records is not None:
+                X_res = monitor.best_records
         self._previous_fit = (X_res, budget.copy(), self.loss_history_)
         return X_res, np.repeat(np.arange(len(budget)), budget)
 
@@ -178,6 +193,10 @@ class BaseMatching(BaseCondenser):
 
     def _warm_start_state(self, X, budget):
         """``(records, loss_history)`` of the previous fit to continue, or None."""
+        return None
+
+    def _early_stopping(self, X, y, budget, seed):
+        """The :class:`~._early_stopping.EarlyStopping` of this fit, or None."""
         return None
 
     def _check_memory(self, X, nets, budget, device):
@@ -231,11 +250,27 @@ class ResumableMatching(BaseMatching):
         "warm_start": ["boolean"],
         "checkpoint": [str, os.PathLike, None],
         "checkpoint_every": [Interval(Integral, 1, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_estimator": [HasMethods(["fit", "predict"]), None],
+        "validation_scoring": [StrOptions(set(get_scorer_names())), callable],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
     }
 
     warm_start: bool = False
     checkpoint: str | os.PathLike | None = None
     checkpoint_every: int = 100
+    early_stopping: bool = False
+    validation_estimator: object = None
+    validation_scoring: str | Callable = "balanced_accuracy"
+    n_iter_no_change: int = 5
+
+    def _early_stopping(self, X, y, budget, seed):
+        """The :class:`~._early_stopping.EarlyStopping` of this fit, or None."""
+        # Set here, so that a refit without early stopping clears them.
+        self.best_iteration_ = self.validation_scores_ = None
+        if not self.early_stopping:
+            return None
+        return EarlyStopping(self, X, y, budget, seed)
 
     def _checkpoint_path(self):
         """The ``checkpoint`` file of this fit, or None."""

@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from .._out_of_core import iter_blocks
+from ._early_stopping import EarlyStopping
 from ._objective import Objective
 
 _FORMAT = 1
@@ -97,6 +98,7 @@ class Run:
     rng: np.random.Generator
     nets: list
     objective: Objective
+    monitor: EarlyStopping | None = None
 
     def state(self, key, n_done) -> dict:
         """What a checkpoint keeps after ``n_done`` iterations (on the CPU)."""
@@ -111,6 +113,9 @@ class Run:
             "rng": self.rng.bit_generator.state,
             "nets": [net.state_dict() for net in self.nets],
             "loss_state": _to_device(self.objective.state_dict(), "cpu"),
+            "early_stopping": None
+            if self.monitor is None
+            else self.monitor.state_dict(),
         }
 
     def resume(self, path, key, n_iter) -> int:
@@ -131,6 +136,8 @@ class Run:
         for net, weights in zip(self.nets, saved["nets"], strict=True):
             net.load_state_dict(weights)
         self.objective.load_state_dict(_to_device(saved["loss_state"], device))
+        if self.monitor is not None:
+            self.monitor.load_state_dict(saved["early_stopping"])
         return saved["step"]
 
 

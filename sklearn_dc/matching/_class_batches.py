@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .._out_of_core import is_out_of_core, take_rows
+from .._out_of_core import BLOCK_BYTES, is_out_of_core, take_rows
 
 
 class ClassBatches:
@@ -110,3 +110,28 @@ class ClassBatches:
         sums.index_add_(0, self.labels, embedded)
         counts = self._counts.to(embedded.dtype)
         return sums / counts.view(-1, *[1] * (embedded.dim() - 1))
+
+
+def sample_per_class(X, y, n_classes, cap, rng):
+    """Real records that stand for each class: ``(sample, counts)``.
+
+    All of a class up to ``cap`` records, else ``cap`` of them drawn without
+    replacement with ``rng``; read once (in file order, so a memmap is read
+    forwards) and grouped by class, ``counts[c]`` of class ``c``, as one
+    float32 array.
+    """
+    rows = []
+    for c in range(n_classes):
+        members = np.flatnonzero(y == c)
+        if len(members) > cap:
+            members = np.sort(rng.choice(members, cap, replace=False))
+        rows.append(members)
+    counts = [len(members) for members in rows]
+    rows = np.concatenate(rows)
+    order = np.argsort(rows, kind="stable")
+    sample = np.empty((len(rows), *X.shape[1:]), dtype=np.float32)
+    step = max(1, BLOCK_BYTES // max(1, X[:1].nbytes))
+    for start in range(0, len(rows), step):
+        chunk = order[start : start + step]
+        sample[chunk] = take_rows(X, rows[chunk])
+    return sample, counts

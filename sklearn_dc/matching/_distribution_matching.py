@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from .._out_of_core import BLOCK_BYTES, take_rows
+from .._out_of_core import BLOCK_BYTES
 from ..nn import redraw_weights
 from ._augment import (
     _AUGMENT_CONSTRAINT,
@@ -17,7 +17,7 @@ from ._augment import (
     resolve_augment,
 )
 from ._base import ResumableMatching, matching_parameters
-from ._class_batches import ClassBatches
+from ._class_batches import ClassBatches, sample_per_class
 from ._docstrings import fill_docstring
 from ._nets import pick
 from ._objective import Objective
@@ -112,6 +112,8 @@ class DistributionMatching(ResumableMatching):
     {fitted_attributes}
 
     {matching_attributes}
+
+    {early_stopping_attributes}
 
     n_nets_ : int or None
         The pool of networks used (``n_nets``, or what ``"auto"`` chose).
@@ -250,16 +252,12 @@ class _EmbeddingMatch(Objective):
             for n in self.budget
         ]
 
-    def target(self, embedded, counts, records):
-        """What the synthetic records are matched to, from real ones.
-
-        ``embedded`` and ``records`` hold real records (embedded, and as they
-        are) grouped by class, ``counts[c]`` of class ``c``.
-        """
-        statistics = None
-        if self.summaries:
-            statistics = self.class_target(record_statistics(records), counts)
-        return self.class_target(embedded, counts), statistics
+    def statistics_target(self, records, counts):
+        """The class targets of the statistics of real ``records`` (grouped by
+        class, ``counts[c]`` of class ``c``), or None without ``summaries``."""
+        if not self.summaries:
+            return None
+        return self.class_target(record_statistics(records), counts)
 
     def class_target(self, values, counts):
         """Per-class means, or per-class quantiles and the scale, of ``values``."""
@@ -328,6 +326,16 @@ class _BatchMeans(_EmbeddingMatch):
         self.batch_real = condenser.batch_real
         self.real = ClassBatches(X, y, self.n_classes, self.batch_real, device)
         self.augment = resolve_augment(condenser.augment, X.shape[1:])
+        # The records' statistics do not depend on the network: their target
+        # comes once from the class sample of the cached pool (less noise
+        # than a batch, and no per-iteration cost), unless augmentation
+        # changes the real records at every iteration.
+        self.statistics = None
+        cap = POOL_SAMPLE * condenser.batch_real
+        if self.summaries and self.augment is None:
+            sample, counts = sample_per_class(X, y, self.n_classes, cap, rng)
+            sample = torch.as_tensor(sample, device=device)
+            self.statistics = self.statistics_target(sample, counts)
 
     def results(self):
         return {"n_nets_": None}
@@ -342,8 +350,11 @@ class _BatchMeans(_EmbeddingMatch):
                 self.augment, [batch, synthetic], self.generator
             )
         with torch.no_grad():
-            target = self.target(net.embed(batch), self.real.counts, batch)
-        return self.distance(net, synthetic, target)
+            embedded = self.class_target(net.embed(batch), self.real.counts)
+            statistics = self.statistics
+            if self.augment is not None:
+                statistics = self.statistics_target(batch, self.real.counts)
+        return self.distance(net, synthetic, (embedded, statistics))
 
 
 class _CachedMeans(_EmbeddingMatch):
@@ -351,40 +362,20 @@ class _CachedMeans(_EmbeddingMatch):
 
     def __init__(self, X, y, budget, nets, device, generator, rng, condenser, n_nets):
         super().__init__(budget, device, condenser._match(X), condenser._summaries(X))
-        n_classes = len(budget)
         self.nets, self.rng, self.n_nets = nets, rng, n_nets
-        cap = POOL_SAMPLE * condenser.batch_real
         # The pool: which network each member is, and its weights.
         self.kinds = [pick(nets, rng) for _ in range(self.n_nets)]
         self.weights = []
         for kind in self.kinds:
             redraw_weights(nets[kind], generator)
             self.weights.append([p.detach().clone() for p in nets[kind].parameters()])
-        # The rows whose embeddings make the class targets: all of a class up
-        # to ``cap``, else ``cap`` of them without replacement, read once (in
-        # file order, so a memmap is read forwards) and grouped by class. The
-        # sample is held whole: quantiles need every embedding of a class, and
-        # it is at most POOL_SAMPLE real batches.
-        rows = []
-        for c in range(n_classes):
-            members = np.flatnonzero(y == c)
-            if len(members) > cap:
-                members = np.sort(rng.choice(members, cap, replace=False))
-            rows.append(members)
-        counts = [len(members) for members in rows]
-        rows = np.concatenate(rows)
-        order = np.argsort(rows, kind="stable")
-        sample = np.empty((len(rows), *X.shape[1:]), dtype=np.float32)
-        step = max(1, BLOCK_BYTES // max(1, X[:1].nbytes))
-        for start in range(0, len(rows), step):
-            chunk = order[start : start + step]
-            sample[chunk] = take_rows(X, rows[chunk])
+        cap = POOL_SAMPLE * condenser.batch_real
+        sample, counts = sample_per_class(X, y, len(budget), cap, rng)
         sample = torch.as_tensor(sample, device=device)
+        step = max(1, BLOCK_BYTES // max(1, X[:1].nbytes))
         with torch.no_grad():
             # The records' statistics do not depend on the network: once.
-            statistics = None
-            if self.summaries:
-                statistics = self.class_target(record_statistics(sample), counts)
+            statistics = self.statistics_target(sample, counts)
             self.targets = []
             for k in range(self.n_nets):
                 net = self.load(k)

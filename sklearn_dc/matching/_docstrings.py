@@ -99,6 +99,42 @@ FRAGMENTS = {
         other data or settings is an error, never silently overwritten.""",
     "checkpoint_every": """checkpoint_every : int, default=100
         Iterations between two writes of ``checkpoint``.""",
+    "early_stopping": """early_stopping : bool, default={default}
+        Check the records with the learner a user will train on them: every
+        ``n_iter // 20`` iterations (and after the last), a clone of
+        ``validation_estimator`` is fitted on the current synthetic records
+        and scored (``validation_scoring``) on real training records (each
+        class whole up to ``4 * batch_real`` records, else that many drawn
+        without replacement). The fit returns the records that scored best
+        (never the starting records: the first check is after the first
+        ``n_iter // 20`` iterations) and stops once ``n_iter_no_change``
+        checks in a row have not beaten the best. The matching losses are
+        proxies: on some data the records keep moving after they have
+        stopped getting better for the learner (``docs/speed.md``). The
+        checks see real records, so what they pick depends on them, as the
+        records themselves do; they cost a fit of the learner on the
+        synthetic records and a prediction on the sample, 20 times a run.""",
+    "validation_estimator": """validation_estimator : estimator, default=None
+        The classifier of ``early_stopping``, given the synthetic records as
+        they are shaped (use a pipeline, e.g. with
+        :class:`~sklearn_dc.preprocessing.SeriesSummary`, for series). None:
+        logistic regression (``max_iter=1000``) on the records flattened to
+        rows.""",
+    "validation_scoring": """validation_scoring : str or callable, default={default}
+        The score of ``early_stopping``: a scikit-learn scorer name or a
+        callable ``scorer(estimator, X, y)``; higher is better. Balanced
+        accuracy weighs every class alike, as clinical classes are rarely
+        balanced.""",
+    "n_iter_no_change": """n_iter_no_change : int, default={default}
+        Checks in a row without a better score after which
+        ``early_stopping`` ends the run.""",
+    "early_stopping_attributes": """best_iteration_ : int or None
+        With ``early_stopping``, the iteration whose records were returned;
+        else None.
+
+    validation_scores_ : ndarray of shape (n_checks, 2) or None
+        With ``early_stopping``, each check's iteration and score; else
+        None.""",
     "matching_attributes": """loss_history_ : ndarray of shape (`n_iter_`,)
         Matching loss at each iteration.
 

@@ -153,6 +153,8 @@ class GradientMatching(ResumableMatching):
 
     {matching_attributes}
 
+    {early_stopping_attributes}
+
     outer_loop_ : int
         The number of iterations between redraws of the network.
 

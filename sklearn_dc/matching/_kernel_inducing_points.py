@@ -170,6 +170,8 @@ class KernelInducingPoints(ResumableMatching):
 
     {matching_attributes}
 
+    {early_stopping_attributes}
+
     soft_labels_ : ndarray of shape (n_synthetic, n_classes)
         Only with ``learn_labels=True``: the learned labels of the synthetic
         records (rows in the order of the output, columns in ``classes_``

@@ -44,7 +44,9 @@ def optimise(
     Each iteration computes ``objective.loss(synthetic)``, takes one step of
     ``optimizer``, applies ``project`` (in place) and writes the loss into
     ``losses``, then calls every ``hook(n_done, loss)`` (progress,
-    checkpoints). The loop ends early, before an iteration that would
+    validation, checkpoints); a hook that returns True ends the loop after
+    the others have run (early stopping). The loop ends early, before an
+    iteration that would
     start after ``deadline`` (``time.monotonic()``; ``max_time``). Ctrl-C
     (a ``KeyboardInterrupt``) stops the run: the iteration in progress is
     dropped, a warning naming ``name`` says how far
@@ -68,8 +70,11 @@ def optimise(
                 project(synthetic)
             losses[step] = loss.detach()
             n_done = step + 1
+            stop = False
             for hook in hooks:
-                hook(n_done, loss)
+                stop = bool(hook(n_done, loss)) or stop
+            if stop:
+                break
     except KeyboardInterrupt:
         warnings.warn(
             f"{name} was interrupted after {n_done} of {n_iter} iterations; "

@@ -224,6 +224,8 @@ class TrajectoryMatching(ResumableMatching):
 
     {matching_attributes}
 
+    {early_stopping_attributes}
+
     syn_lr_ : float
         The learned step size of the student's SGD at the end of the fit.
 
