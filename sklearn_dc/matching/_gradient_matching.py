@@ -224,6 +224,7 @@ class GradientMatching(ResumableMatching):
     net_lr: float = 0.01
     augment: str | list | None = None
     n_iter: int = 500
+    early_stopping: bool = True
     batch_real: int = 128
 
     def _objective(self, X, y, budget, nets, device, generator, rng):

@@ -233,6 +233,7 @@ class KernelInducingPoints(ResumableMatching):
     reg: float = 1e-6
     learn_labels: bool = False
     n_iter: int = 1000
+    early_stopping: bool = True
     lr: float = 0.01
     batch_real: int = 128
 

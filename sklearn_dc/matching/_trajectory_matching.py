@@ -332,6 +332,7 @@ class TrajectoryMatching(ResumableMatching):
     syn_lr_init: float = 0.05
     batch_syn: int | None = None
     n_iter: int = 300
+    early_stopping: bool = True
     batch_real: int = 256
 
     def _fit_resample(self, X, y):

@@ -45,7 +45,7 @@ def test_returns_the_records_of_the_best_check(condenser, table):
     np.testing.assert_array_equal(es.validation_scores_[:, 0], np.arange(1, 9))
     assert es.loss_history_.shape == (8,)
     # The records returned are those of a plain fit of 5 iterations.
-    plain = clone(condenser).set_params(n_iter=5)
+    plain = clone(condenser).set_params(n_iter=5, early_stopping=False)
     X_5, y_5 = plain.fit_resample(X, y)
     np.testing.assert_array_equal(X_es, X_5)
     np.testing.assert_array_equal(y_es, y_5)
