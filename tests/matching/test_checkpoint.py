@@ -3,7 +3,6 @@
 import numpy as np
 import pytest
 import torch
-from sklearn.datasets import make_classification
 
 from sklearn_dc import (
     DistributionMatching,
@@ -13,15 +12,6 @@ from sklearn_dc import (
 )
 
 from .._helpers import ctrl_c_during
-
-
-@pytest.fixture
-def table():
-    X, y = make_classification(
-        n_samples=240, n_features=6, n_informative=4, n_classes=3, random_state=0
-    )
-    return X.astype(np.float32), y
-
 
 # Each carries state across iterations that a resume must restore: Adam's
 # moments (all), the network trained between redraws (GM's inner loop), soft

@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
-from sklearn.datasets import make_classification
 from sklearn.pipeline import make_pipeline
 from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils._param_validation import InvalidParameterError
@@ -17,14 +16,6 @@ from .._helpers import ctrl_c_during
 from .._instances import all_condensers
 
 RESUMABLE = [c for c in all_condensers() if isinstance(c, ResumableMatching)]
-
-
-@pytest.fixture(scope="module")
-def table():
-    X, y = make_classification(
-        n_samples=240, n_features=6, n_informative=4, n_classes=3, random_state=0
-    )
-    return X.astype(np.float32), y
 
 
 @pytest.mark.parametrize("condenser", RESUMABLE, ids=lambda c: type(c).__name__)
