@@ -93,16 +93,37 @@ class ClassBatches:
 
     def draw(self, generator: torch.Generator) -> torch.Tensor:
         """One draw, shape ``(sum(counts), ...)``, grouped by class."""
+        return self.take(self.draw_rows(generator))
+
+    def draw_rows(self, generator: torch.Generator) -> torch.Tensor:
+        """The rows of one draw (positions in the class-sorted records)."""
         offsets = torch.rand(
             len(self.firsts), generator=generator, device=self.device,
             dtype=self.draw_dtype,
         )  # fmt: skip
-        rows = self.firsts + (offsets * self.widths).long()
+        return self.firsts + (offsets * self.widths).long()
+
+    def take(self, rows: torch.Tensor) -> torch.Tensor:
+        """The records at ``rows`` (positions in the class-sorted records)."""
         if self._real is not None:
             return self._real[rows]
         records = take_rows(self._X, self._order[rows.cpu().numpy()])
         records = records.reshape(len(records), *self.shape)
         return torch.as_tensor(records, dtype=self.dtype, device=self.device)
+
+    def map_records(self, function, block_size: int = 4096) -> torch.Tensor | None:
+        """``function`` of every record, in the class-sorted order, or None
+        out of core (where the records are read only when drawn).
+
+        For per-record values that a draw would otherwise recompute:
+        ``map_records(f)[draw_rows(g)]`` is ``f(take(draw_rows(g)))`` for a
+        row-wise ``f``.
+        """
+        if self._real is None:
+            return None
+        return torch.cat(
+            [function(block) for block in torch.split(self._real, block_size)]
+        )
 
     def class_means(self, embedded: torch.Tensor) -> torch.Tensor:
         """Per-class means of the rows of a draw (embedded), ``(n_classes, ...)``."""

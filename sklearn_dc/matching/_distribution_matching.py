@@ -326,16 +326,13 @@ class _BatchMeans(_EmbeddingMatch):
         self.batch_real = condenser.batch_real
         self.real = ClassBatches(X, y, self.n_classes, self.batch_real, device)
         self.augment = resolve_augment(condenser.augment, X.shape[1:])
-        # The records' statistics do not depend on the network: their target
-        # comes once from the class sample of the cached pool (less noise
-        # than a batch, and no per-iteration cost), unless augmentation
-        # changes the real records at every iteration.
+        # The records' statistics do not depend on the network: each real
+        # record's are computed once, and a draw picks its rows' (the
+        # per-batch target is kept: a target from a larger class sample, with
+        # less noise, scored 0.615 against 0.630 on sepsis48 at 40 per class).
         self.statistics = None
-        cap = POOL_SAMPLE * condenser.batch_real
         if self.summaries and self.augment is None:
-            sample, counts = sample_per_class(X, y, self.n_classes, cap, rng)
-            sample = torch.as_tensor(sample, device=device)
-            self.statistics = self.statistics_target(sample, counts)
+            self.statistics = self.real.map_records(record_statistics)
 
     def results(self):
         return {"n_nets_": None}
@@ -343,17 +340,20 @@ class _BatchMeans(_EmbeddingMatch):
     def loss(self, synthetic):
         net = self.nets[pick(self.nets, self.rng)]
         redraw_weights(net, self.generator)
-        batch = self.real.draw(self.generator)
+        rows = self.real.draw_rows(self.generator)
+        batch = self.real.take(rows)
         if self.augment is not None:
             # One draw for the real batch and the synthetic records.
             batch, synthetic = apply_shared(
                 self.augment, [batch, synthetic], self.generator
             )
+        counts = self.real.counts
         with torch.no_grad():
-            embedded = self.class_target(net.embed(batch), self.real.counts)
-            statistics = self.statistics
-            if self.augment is not None:
-                statistics = self.statistics_target(batch, self.real.counts)
+            embedded = self.class_target(net.embed(batch), counts)
+            if self.statistics is None:
+                statistics = self.statistics_target(batch, counts)
+            else:
+                statistics = self.class_target(self.statistics[rows], counts)
         return self.distance(net, synthetic, (embedded, statistics))
 
 

@@ -321,6 +321,19 @@ def test_record_statistics_are_what_series_summary_gives_the_learners():
     )
 
 
+def test_precomputed_statistics_give_the_per_batch_target(monkeypatch):
+    # Each real record's statistics are computed once and a draw picks its
+    # rows'; the records must be those of computing them on every batch.
+    from sklearn_dc.matching._class_batches import ClassBatches
+
+    X, y = make_series()
+    settings = dict(n_per_class=3, n_iter=15, batch_real=8, n_nets=None)
+    cached, _ = DistributionMatching(**settings, random_state=0).fit_resample(X, y)
+    monkeypatch.setattr(ClassBatches, "map_records", lambda self, function: None)
+    per_batch, _ = DistributionMatching(**settings, random_state=0).fit_resample(X, y)
+    np.testing.assert_allclose(cached, per_batch, rtol=1e-4, atol=1e-5)
+
+
 def test_summaries_give_series_their_real_per_channel_statistics():
     from scipy.stats import wasserstein_distance
 
