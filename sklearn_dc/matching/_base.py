@@ -142,19 +142,22 @@ class BaseMatching(BaseCondenser):
             return monitor(synthetic, n_done)
 
         hooks = [show] if monitor is None else [show, validate]
+        # A run that early stopping ended, resumed from its checkpoint, ends
+        # where it did.
+        last = first if monitor is not None and monitor.stopped else self.n_iter
         with progress:
             n_done, interrupted = optimise(
                 synthetic,
                 optimizer,
                 objective,
-                losses,
+                losses[:last],
                 first=first,
                 project=project,
                 hooks=hooks if key is None else [*hooks, save],
                 deadline=deadline,
                 name=type(self).__name__,
             )
-        if n_done == first < self.n_iter and not interrupted:
+        if n_done == first < last and not interrupted:
             warnings.warn(
                 f"{type(self).__name__} reached max_time={self.max_time:g} s "
                 "before its first iteration (the set-up took it all): the records "

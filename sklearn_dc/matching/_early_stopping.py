@@ -90,6 +90,11 @@ class EarlyStopping:
         self.scores = []
         self.since_best = 0
 
+    @property
+    def stopped(self) -> bool:
+        """Whether the last ``n_iter_no_change`` checks did not beat the best."""
+        return self.since_best >= self.patience
+
     def __call__(self, synthetic, n_done) -> bool:
         """Validate after iteration ``n_done`` if it is due; True: stop."""
         if n_done % self.every and n_done != self.n_iter:
@@ -104,7 +109,7 @@ class EarlyStopping:
             self.best_iteration, self.since_best = n_done, 0
             return False
         self.since_best += 1
-        return self.since_best >= self.patience
+        return self.stopped
 
     def state_dict(self) -> dict:
         """What a checkpoint keeps, so that a resumed run stops where the

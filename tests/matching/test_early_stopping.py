@@ -184,3 +184,24 @@ def test_ctrl_c_resume_with_early_stopping_equals_uninterrupted_run(table, tmp_p
     np.testing.assert_array_equal(X_res, X_full)
     assert condenser.best_iteration_ == full.best_iteration_
     np.testing.assert_array_equal(condenser.validation_scores_, full.validation_scores_)
+
+
+def test_a_run_that_stopped_early_resumes_to_its_end(table, tmp_path):
+    X, y = table
+    settings = dict(
+        n_per_class=2,
+        n_iter=100,
+        batch_real=16,
+        random_state=0,
+        early_stopping=True,
+        validation_scoring=lambda estimator, X_val, y_val: 0.0,  # never beaten
+        n_iter_no_change=2,
+    )
+    path = tmp_path / "run.pt"
+    condenser = DistributionMatching(**settings, checkpoint=path)
+    X_first, _ = condenser.fit_resample(X, y)
+    assert condenser.n_iter_ == 15 and condenser.best_iteration_ == 5
+    assert torch.load(path, weights_only=True)["step"] == 15
+    X_again, _ = condenser.fit_resample(X, y)
+    assert condenser.n_iter_ == 15 and condenser.best_iteration_ == 5
+    np.testing.assert_array_equal(X_again, X_first)
