@@ -63,6 +63,8 @@ def main():
         "the rows of earlier runs put together), without measuring",
     )
     args = parser.parse_args()
+    if args.tables_from and not args.tables_from.is_file():
+        parser.error(f"--tables-from {args.tables_from}: no such file")
     matplotlib.use("Agg")  # files only, no display
 
     X, y = load_physionet2019(args.data, return_X_y=True)

@@ -133,6 +133,12 @@ class ClassBatches:
         return sums / counts.view(-1, *[1] * (embedded.dim() - 1))
 
 
+#: The real records that stand for a class beside the batches (the cached
+#: pool's targets, early stopping's checks), in real batches: a class is
+#: used whole up to ``CLASS_SAMPLE_BATCHES * batch_real`` records.
+CLASS_SAMPLE_BATCHES = 4
+
+
 def sample_per_class(X, y, n_classes, cap, rng):
     """Real records that stand for each class: ``(sample, counts)``.
 

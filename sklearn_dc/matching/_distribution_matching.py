@@ -17,19 +17,18 @@ from ._augment import (
     resolve_augment,
 )
 from ._base import ResumableMatching, matching_parameters
-from ._class_batches import ClassBatches, sample_per_class
+from ._class_batches import CLASS_SAMPLE_BATCHES, ClassBatches, sample_per_class
 from ._docstrings import fill_docstring
 from ._nets import pick
 from ._objective import Objective
 
-# n_nets="auto": the pool it takes, the sample of a large class (in batches
-# of batch_real) whose mean stands for the class's, and how many times fewer
-# real records the pool's pass must embed than the loop would. Fixed networks
+# n_nets="auto": the pool it takes, and how many times fewer real records
+# the pool's pass (over CLASS_SAMPLE_BATCHES batches of each large class)
+# must embed than the loop would. Fixed networks
 # cost utility on sepsis48 (mean ROC-AUC 0.586-0.613 against 0.622 at 40 per
 # class; docs/speed.md), so the pool is taken only where the data are small
 # beside n_iter batches: there the loop embeds the same records again and again.
 AUTO_POOL = 64
-POOL_SAMPLE = 4
 AUTO_SAVING = 10
 
 
@@ -199,7 +198,8 @@ class DistributionMatching(ResumableMatching):
             return None
         sizes = np.bincount(y)
         per_iteration = np.minimum(sizes, self.batch_real).sum()
-        pool_pass = AUTO_POOL * np.minimum(sizes, POOL_SAMPLE * self.batch_real).sum()
+        sample = np.minimum(sizes, CLASS_SAMPLE_BATCHES * self.batch_real)
+        pool_pass = AUTO_POOL * sample.sum()
         saving = self.n_iter * per_iteration / max(pool_pass, 1)
         return AUTO_POOL if saving >= AUTO_SAVING else None
 
@@ -369,7 +369,7 @@ class _CachedMeans(_EmbeddingMatch):
         for kind in self.kinds:
             redraw_weights(nets[kind], generator)
             self.weights.append([p.detach().clone() for p in nets[kind].parameters()])
-        cap = POOL_SAMPLE * condenser.batch_real
+        cap = CLASS_SAMPLE_BATCHES * condenser.batch_real
         sample, counts = sample_per_class(X, y, len(budget), cap, rng)
         sample = torch.as_tensor(sample, device=device)
         step = max(1, BLOCK_BYTES // max(1, X[:1].nbytes))

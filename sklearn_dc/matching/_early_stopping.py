@@ -20,14 +20,11 @@ from sklearn.metrics import check_scoring
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
-from ._class_batches import sample_per_class
+from ._class_batches import CLASS_SAMPLE_BATCHES, sample_per_class
 
 #: Validations over a run of ``n_iter`` iterations: one every
 #: ``n_iter // VALIDATIONS`` iterations.
 VALIDATIONS = 20
-
-#: Real records per class scored at a validation, in real batches (at most).
-VALIDATION_BATCHES = 4
 
 
 def flatten_records(X):
@@ -71,9 +68,9 @@ class EarlyStopping:
     def __init__(self, condenser, X, y, budget, seed):
         rng = np.random.default_rng([seed, 1])
         n_classes = len(budget)
-        # The sample of DistributionMatching's pool: at most 4 real batches
-        # per class, so a validation costs the same whatever the data size.
-        cap = VALIDATION_BATCHES * condenser.batch_real
+        # The sample of DistributionMatching's pool, so a validation costs
+        # the same whatever the data size.
+        cap = CLASS_SAMPLE_BATCHES * condenser.batch_real
         self.X_val, counts = sample_per_class(X, y, n_classes, cap, rng)
         self.y_val = np.repeat(np.arange(n_classes), counts)
         self.labels = np.repeat(np.arange(n_classes), budget)

@@ -116,6 +116,7 @@ def test_given_estimator_gets_series_in_their_shape():
         validation_estimator=_ShapeRecorder(),
         random_state=0,
     )
+    _ShapeRecorder.shapes.clear()
     condenser.fit_resample(X, y)
     assert _ShapeRecorder.shapes == [(4, 2, 8)] * 4
     assert condenser.validation_scores_.shape == (4, 2)
