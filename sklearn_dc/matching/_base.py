@@ -85,11 +85,14 @@ class BaseMatching(BaseCondenser):
         # max_time counts the set-up (experts, caches) too: it is the wait.
         deadline = None if self.max_time is None else time.monotonic() + self.max_time
         _check_float32_range(X, type(self).__name__)
-        if self.init in ("real", "herding") and not self._continues_previous_fit():
-            warn_real_starts(self, np.bincount(y, minlength=len(self.classes_)))
+        budget = self._budget()
+        if self.init in ("real", "herding", "kmeans") and (
+            not self._continues_previous_fit()
+        ):
+            class_sizes = np.bincount(y, minlength=len(self.classes_))
+            warn_real_starts(self, class_sizes, budget)
         seed = self._draw_seed()
         rng = np.random.default_rng(seed)
-        budget = self._budget()
         nets, net_devices = self._resolve_nets(X, len(budget))
         skorch_device = next((d for d in net_devices if d is not None), None)
         device = resolve_device(self.device, preferred=skorch_device)

@@ -44,13 +44,14 @@ FRAGMENTS = {
     "batch_real": """batch_real : int, default={default}
         Real records per class at each iteration, drawn without replacement;
         a class with fewer records is used whole (its exact statistics).""",
-    "init": """init : {"real", "herding", "noise", "kmeans"}, default="real"
+    "init": """init : {"real", "herding", "noise", "kmeans"}, default={default}
         Starting point of the synthetic records: random real records of the
         class, the class's real records chosen by herding (those whose running
         mean tracks the class mean, as :class:`~sklearn_dc.Herding`: central
         and diverse; the same for every seed), Gaussian noise with the
         features' mean and standard deviation, or the class's k-means
-        centres.""",
+        centres (as :class:`~sklearn_dc.KMeansCentroids`; averages,
+        not records of the data).""",
     "bounds": """bounds : {"auto", "data", "structure"} or None, default={default}
         Constraints kept by a projection after each step. ``"auto"``:
         ``"structure"`` for time series, ``None`` for tables and images (on

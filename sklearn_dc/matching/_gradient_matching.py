@@ -223,7 +223,8 @@ class GradientMatching(ResumableMatching):
     inner_steps: int | str = "auto"
     net_lr: float = 0.01
     augment: str | list | None = None
-    n_iter: int = 500
+    n_iter: int = 300
+    init: str = "kmeans"
     early_stopping: bool = True
     batch_real: int = 128
 

@@ -37,14 +37,35 @@ def initial_records(condenser, X, y, budget, rng):
     return np.concatenate(parts)
 
 
-def warn_real_starts(condenser, class_sizes):
-    """Warn when ``init="real"`` or ``"herding"`` would hand back real records.
+def warn_real_starts(condenser, class_sizes, budget):
+    """Warn when the start (``init``) would hand back real records.
 
-    With ``n_iter=0`` the output is the starting records: real records,
-    copied. A class with a single record starts from that patient, and its
-    synthetic records stay close to it.
+    With ``init="real"`` or ``"herding"`` and ``n_iter=0`` the output is the
+    starting records: real records, copied. A class with a single record
+    starts from that patient, and its synthetic records stay close to it.
+    With ``init="kmeans"`` the starts are averages of records, except in a
+    class with no more records than its budget: each record is its own
+    centre.
     """
     name = type(condenser).__name__
+    labels = condenser.classes_.tolist()
+    if condenser.init == "kmeans":
+        whole = [
+            c
+            for c, size, n in zip(labels, class_sizes, budget, strict=True)
+            if n >= size
+        ]
+        if whole:
+            warnings.warn(
+                f"Classes {whole} have no more records than their budget: "
+                f"{name}(init='kmeans') starts each of their synthetic records "
+                "from one of those records (each its own k-means centre), and "
+                "they stay close to those patients. Lower n_per_class, use "
+                "init='noise', or leave such classes out before sharing.",
+                RealRecordsWarning,
+                stacklevel=5,
+            )
+        return
     if condenser.n_iter == 0:
         warnings.warn(
             f"{name}(n_iter=0, init={condenser.init!r}) returns its starting "
@@ -54,7 +75,6 @@ def warn_real_starts(condenser, class_sizes):
             stacklevel=5,
         )
         return
-    labels = condenser.classes_.tolist()
     single = [c for c, n in zip(labels, class_sizes, strict=True) if n == 1]
     if single:
         warnings.warn(

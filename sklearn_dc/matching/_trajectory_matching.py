@@ -334,6 +334,7 @@ class TrajectoryMatching(ResumableMatching):
     syn_lr_init: float = 0.05
     batch_syn: int | None = None
     n_iter: int = 300
+    init: str = "kmeans"
     early_stopping: bool = True
     batch_real: int = 256
 

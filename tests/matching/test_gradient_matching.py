@@ -77,7 +77,7 @@ def test_auto_loops_follow_the_paper():
 def test_loss_falls_and_rows_move(three_class_table):
     X, y = three_class_table
     condenser = GradientMatching(
-        n_per_class=2, n_iter=60, early_stopping=False, random_state=0
+        n_per_class=2, n_iter=60, init="real", early_stopping=False, random_state=0
     )
     X_res, y_res = condenser.fit_resample(X, y)
     history = condenser.loss_history_

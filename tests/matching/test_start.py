@@ -1,0 +1,46 @@
+"""The starting records of the matching condensers that start from k-means."""
+
+import numpy as np
+import pytest
+
+from sklearn_dc.matching import GradientMatching, TrajectoryMatching
+
+TM_FAST = dict(n_experts=1, expert_epochs=3, max_start_epoch=1, syn_steps=2)
+
+
+@pytest.mark.parametrize(
+    "condenser",
+    [GradientMatching(n_per_class=4), TrajectoryMatching(n_per_class=4, **TM_FAST)],
+    ids=["GradientMatching", "TrajectoryMatching"],
+)
+def test_default_start_is_each_class_k_means_centres(condenser, three_class_table):
+    X, y = three_class_table
+    start, y_start = condenser.set_params(n_iter=0, random_state=0).fit_resample(X, y)
+    assert y_start.tolist() == np.repeat([0, 1, 2], 4).tolist()
+    for label in range(3):
+        members, centres = X[y == label], start[y_start == label]
+        # Lloyd's fixed point: each centre is the mean of the class records
+        # nearest to it.
+        nearest = np.linalg.norm(members[:, None] - centres[None], axis=2).argmin(1)
+        means = np.stack([members[nearest == k].mean(0) for k in range(4)])
+        np.testing.assert_allclose(centres, means, atol=1e-4)
+        # Averages, not records of the data.
+        gaps = np.linalg.norm(centres[:, None] - members[None], axis=2).min(axis=1)
+        assert gaps.min() > 0.1
+
+
+def test_k_means_start_of_a_class_no_larger_than_its_budget_warns(three_class_table):
+    from sklearn_dc.base import BudgetWarning, RealRecordsWarning
+
+    X, y = three_class_table
+    X, y = np.concatenate([X, X[:2] + 5]), np.concatenate([y, [3, 3]])
+    condenser = GradientMatching(n_per_class=3, n_iter=0, random_state=0)
+    with (
+        pytest.warns(BudgetWarning),
+        pytest.warns(RealRecordsWarning, match=r"Classes \[3\].*init='kmeans'"),
+    ):
+        start, y_start = condenser.fit_resample(X, y)
+    # Each of the class's two records is its own centre.
+    np.testing.assert_allclose(
+        np.sort(start[y_start == 3], axis=0), np.sort(X[-2:], axis=0), rtol=1e-5
+    )
