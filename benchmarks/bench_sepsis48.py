@@ -26,6 +26,7 @@ from pathlib import Path
 import matplotlib
 import pandas as pd
 from _harness import ROOT, SHARED_DATA, environment
+from sklearn.ensemble import GradientBoostingClassifier
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 
@@ -39,6 +40,7 @@ from sklearn_dc.evaluation import (
 )
 from sklearn_dc.preprocessing import (
     ChannelStandardScaler,
+    SeriesSummary,
     TimeSeriesImputer,
 )
 
@@ -75,6 +77,15 @@ def main():
     # The reference paper's DM: class-mean embeddings only, unconstrained.
     condensers["DM (paper)"] = DistributionMatching(
         match="mean", summaries=False, bounds=None
+    )
+    # A candidate (issue 13): DM that returns the records of its best check
+    # for gradient boosting on the stays' summaries.
+    condensers["DM (early stopping, GB)"] = DistributionMatching(
+        early_stopping=True,
+        validation_estimator=make_pipeline(
+            SeriesSummary(), GradientBoostingClassifier(random_state=0)
+        ),
+        validation_scoring="roc_auc",
     )
     if args.methods:
         unknown = set(args.methods) - set(condensers)
