@@ -598,6 +598,18 @@ def _real_records(condenser, card):
             "rows are the real records"
         )
     params = getattr(fitted, "get_params", dict)()
+    if whole and params.get("init") == "kmeans":
+        # Each record of such a class is its own k-means centre.
+        if params.get("n_iter") == 0:
+            return (
+                f"yes, classes {whole}: their budget equals their size, so "
+                "n_iter=0 with init='kmeans' returns their real records"
+            )
+        return (
+            f"close, classes {whole}: their budget equals their size, so their "
+            "synthetic rows start from their real records (init='kmeans') and "
+            "stay near them"
+        )
     if params.get("n_iter") == 0 and params.get("init") in ("real", "herding"):
         return (
             f"yes: n_iter=0 with init={params['init']!r} returns the starting "

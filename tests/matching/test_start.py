@@ -44,3 +44,23 @@ def test_k_means_start_of_a_class_no_larger_than_its_budget_warns(three_class_ta
     np.testing.assert_allclose(
         np.sort(start[y_start == 3], axis=0), np.sort(X[-2:], axis=0), rtol=1e-5
     )
+
+
+def test_data_card_says_a_k_means_start_of_a_whole_class_is_real(three_class_table):
+    from sklearn_dc.io import make_data_card
+
+    X, y = three_class_table
+    X, y = np.concatenate([X, X[:2] + 5]), np.concatenate([y, [3, 3]])
+    condenser = GradientMatching(n_per_class=3, n_iter=2, random_state=0)
+    with pytest.warns(UserWarning):
+        condenser.fit_resample(X, y)
+    card = make_data_card(condenser, X, y)
+    assert card["real_records"].startswith("close, classes [3]")
+    with pytest.warns(UserWarning):
+        condenser.set_params(n_iter=0).fit_resample(X, y)
+    assert make_data_card(condenser, X, y)["real_records"].startswith(
+        "yes, classes [3]"
+    )
+    # Classes larger than their budget start from averages: nothing to flag.
+    condenser.set_params(n_per_class=1).fit_resample(X, y)
+    assert make_data_card(condenser, X, y)["real_records"].startswith("no:")
