@@ -592,19 +592,17 @@ def _real_records(condenser, card):
     budget = getattr(fitted, "n_per_class_", None) or {}
     sizes = (card.get("source") or {}).get("n_rows_per_class") or {}
     whole = [c for c, n in budget.items() if sizes.get(str(c)) == n]
-    if whole and name == "KMeansCentroids":
+    params = getattr(fitted, "get_params", dict)()
+    # k-means at a class's size makes each record its own centre.
+    kmeans_start = params.get("init") == "kmeans"
+    if whole and (
+        name == "KMeansCentroids" or (kmeans_start and params.get("n_iter") == 0)
+    ):
         return (
             f"yes, classes {whole}: their budget equals their size, so their "
             "rows are the real records"
         )
-    params = getattr(fitted, "get_params", dict)()
-    if whole and params.get("init") == "kmeans":
-        # Each record of such a class is its own k-means centre.
-        if params.get("n_iter") == 0:
-            return (
-                f"yes, classes {whole}: their budget equals their size, so "
-                "n_iter=0 with init='kmeans' returns their real records"
-            )
+    if whole and kmeans_start:
         return (
             f"close, classes {whole}: their budget equals their size, so their "
             "synthetic rows start from their real records (init='kmeans') and "

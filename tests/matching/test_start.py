@@ -3,9 +3,17 @@
 import numpy as np
 import pytest
 
+from sklearn_dc import KMeansCentroids
 from sklearn_dc.matching import GradientMatching, TrajectoryMatching
 
 TM_FAST = dict(n_experts=1, expert_epochs=3, max_start_epoch=1, syn_steps=2)
+
+
+@pytest.fixture
+def two_record_class(three_class_table):
+    """The table with a fourth class of two records."""
+    X, y = three_class_table
+    return np.concatenate([X, X[:2] + 5]), np.concatenate([y, [3, 3]])
 
 
 @pytest.mark.parametrize(
@@ -29,11 +37,10 @@ def test_default_start_is_each_class_k_means_centres(condenser, three_class_tabl
         assert gaps.min() > 0.1
 
 
-def test_k_means_start_of_a_class_no_larger_than_its_budget_warns(three_class_table):
+def test_k_means_start_of_a_class_no_larger_than_its_budget_warns(two_record_class):
     from sklearn_dc.base import BudgetWarning, RealRecordsWarning
 
-    X, y = three_class_table
-    X, y = np.concatenate([X, X[:2] + 5]), np.concatenate([y, [3, 3]])
+    X, y = two_record_class
     condenser = GradientMatching(n_per_class=3, n_iter=0, random_state=0)
     with (
         pytest.warns(BudgetWarning),
@@ -46,11 +53,10 @@ def test_k_means_start_of_a_class_no_larger_than_its_budget_warns(three_class_ta
     )
 
 
-def test_data_card_says_a_k_means_start_of_a_whole_class_is_real(three_class_table):
+def test_data_card_says_a_k_means_start_of_a_whole_class_is_real(two_record_class):
     from sklearn_dc.io import make_data_card
 
-    X, y = three_class_table
-    X, y = np.concatenate([X, X[:2] + 5]), np.concatenate([y, [3, 3]])
+    X, y = two_record_class
     condenser = GradientMatching(n_per_class=3, n_iter=2, random_state=0)
     with pytest.warns(UserWarning):
         condenser.fit_resample(X, y)
@@ -64,3 +70,10 @@ def test_data_card_says_a_k_means_start_of_a_whole_class_is_real(three_class_tab
     # Classes larger than their budget start from averages: nothing to flag.
     condenser.set_params(n_per_class=1).fit_resample(X, y)
     assert make_data_card(condenser, X, y)["real_records"].startswith("no:")
+    # KMeansCentroids at a class's size returns the class's records.
+    prototypes = KMeansCentroids(n_per_class=3, random_state=0)
+    with pytest.warns(UserWarning):
+        prototypes.fit_resample(X, y)
+    assert make_data_card(prototypes, X, y)["real_records"].startswith(
+        "yes, classes [3]"
+    )
