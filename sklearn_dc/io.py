@@ -593,8 +593,10 @@ def _real_records(condenser, card):
     sizes = (card.get("source") or {}).get("n_rows_per_class") or {}
     whole = [c for c, n in budget.items() if sizes.get(str(c)) == n]
     params = getattr(fitted, "get_params", dict)()
+    # The start the fit used ("auto" resolved, where the condenser has it).
+    init = getattr(fitted, "init_", params.get("init"))
     # k-means at a class's size makes each record its own centre.
-    kmeans_start = params.get("init") == "kmeans"
+    kmeans_start = init == "kmeans"
     if whole and (
         name == "KMeansCentroids" or (kmeans_start and params.get("n_iter") == 0)
     ):
@@ -608,16 +610,13 @@ def _real_records(condenser, card):
             "synthetic rows start from their real records (init='kmeans') and "
             "stay near them"
         )
-    if params.get("n_iter") == 0 and params.get("init") in ("real", "herding"):
-        return (
-            f"yes: n_iter=0 with init={params['init']!r} returns the starting "
-            "real records"
-        )
+    if params.get("n_iter") == 0 and init in ("real", "herding"):
+        return f"yes: n_iter=0 with init={init!r} returns the starting real records"
     single = [c for c in budget if sizes.get(str(c)) == 1]
-    if single and params.get("init") in ("real", "herding"):
+    if single and init in ("real", "herding"):
         return (
             f"close, classes {single}: each has one record, from which its "
-            f"synthetic rows start (init={params['init']!r}) and which they stay "
+            f"synthetic rows start (init={init!r}) and which they stay "
             "near"
         )
     return None

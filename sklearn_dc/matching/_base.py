@@ -24,7 +24,11 @@ from ..base import BaseCondenser
 from ..nn import NETWORKS, resolve_nets
 from ._checkpoint import Run, fingerprint, save_checkpoint
 from ._device import resolve_device
-from ._early_stopping import EarlyStopping
+from ._early_stopping import (
+    DEFAULT_VALIDATION_SCORING,
+    EarlyStopping,
+    default_validation_estimator,
+)
 from ._loop import optimise
 from ._memory import check_batch_memory
 from ._objective import Objective
@@ -86,11 +90,14 @@ class BaseMatching(BaseCondenser):
         deadline = None if self.max_time is None else time.monotonic() + self.max_time
         _check_float32_range(X, type(self).__name__)
         budget = self._budget()
-        if self.init in ("real", "herding", "kmeans") and (
-            not self._continues_previous_fit()
+        init = self.init_ = self._init(X, y, budget)
+        if (
+            isinstance(init, str)
+            and init in ("real", "herding", "kmeans")
+            and (not self._continues_previous_fit())
         ):
             class_sizes = np.bincount(y, minlength=len(self.classes_))
-            warn_real_starts(self, class_sizes, budget)
+            warn_real_starts(self, class_sizes, budget, init)
         seed = self._draw_seed()
         rng = np.random.default_rng(seed)
         nets, net_devices = self._resolve_nets(X, len(budget))
@@ -222,9 +229,13 @@ class BaseMatching(BaseCondenser):
         """The in-place projection applied after each step, or None."""
         return make_projection(self.bounds, X, start, device)
 
+    def _init(self, X, y, budget):
+        """``init``, or what ``"auto"`` takes for these data and budget."""
+        return self.init
+
     def _initial_records(self, X, y, budget, rng):
         """Starting synthetic records, grouped by class, as a float array."""
-        return initial_records(self, X, y, budget, rng)
+        return initial_records(self, X, y, budget, rng, self.init_)
 
     @abstractmethod
     def _objective(self, X, y, budget, nets, device, generator, rng) -> Objective:
@@ -258,7 +269,11 @@ class ResumableMatching(BaseMatching):
         "checkpoint_every": [Interval(Integral, 1, None, closed="left")],
         "early_stopping": ["boolean"],
         "validation_estimator": [HasMethods(["fit", "predict"]), None],
-        "validation_scoring": [StrOptions(set(get_scorer_names())), callable],
+        "validation_scoring": [
+            StrOptions(set(get_scorer_names())),
+            callable,
+            None,
+        ],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
     }
 
@@ -267,16 +282,28 @@ class ResumableMatching(BaseMatching):
     checkpoint_every: int = 100
     early_stopping: bool = False
     validation_estimator: object = None
-    validation_scoring: str | Callable = "balanced_accuracy"
+    validation_scoring: str | Callable | None = None
     n_iter_no_change: int = 5
 
     def _early_stopping(self, X, y, budget, seed):
         """The :class:`~._early_stopping.EarlyStopping` of this fit, or None."""
         # Set here, so that a refit without early stopping clears them.
         self.best_iteration_ = self.validation_scores_ = None
+        validation = self._validation(X)
+        if validation is None:
+            return None
+        return EarlyStopping(self, X, y, budget, seed, *validation)
+
+    def _validation(self, X):
+        """``(estimator, scoring)`` of the early stopping of a fit on ``X``,
+        or None when it is off."""
         if not self.early_stopping:
             return None
-        return EarlyStopping(self, X, y, budget, seed)
+        estimator = self.validation_estimator
+        if estimator is None:
+            estimator = default_validation_estimator()
+        scoring = self.validation_scoring
+        return estimator, DEFAULT_VALIDATION_SCORING if scoring is None else scoring
 
     def _checkpoint_path(self):
         """The ``checkpoint`` file of this fit, or None."""

@@ -117,8 +117,7 @@ FRAGMENTS = {
         synthetic records and a prediction on the sample, 20 times a run.
         On by default for gradient and trajectory matching and kernel
         inducing points, whose records drifted away from what logistic
-        regression needs there; off for distribution matching, whose
-        records held their score over the run.""",
+        regression needs there.""",
     "validation_estimator": """validation_estimator : estimator, default=None
         The classifier of ``early_stopping``, given the synthetic records as
         they are shaped (use a pipeline, e.g. with
@@ -127,9 +126,10 @@ FRAGMENTS = {
         rows.""",
     "validation_scoring": """validation_scoring : str or callable, default={default}
         The score of ``early_stopping``: a scikit-learn scorer name or a
-        callable ``scorer(estimator, X, y)``; higher is better. Balanced
-        accuracy weighs every class alike, as clinical classes are rarely
-        balanced.""",
+        callable ``scorer(estimator, X, y)``; higher is better. None:
+        balanced accuracy, which weighs every class alike, as clinical
+        classes are rarely balanced (``DistributionMatching``'s
+        ``early_stopping="auto"`` on series: ROC-AUC, one-vs-rest).""",
     "n_iter_no_change": """n_iter_no_change : int, default={default}
         Checks in a row without a better score after which
         ``early_stopping`` ends the run.""",
@@ -142,6 +142,9 @@ FRAGMENTS = {
         None.""",
     "matching_attributes": """loss_history_ : ndarray of shape (`n_iter_`,)
         Matching loss at each iteration.
+
+    init_ : str or tuple
+        The start the fit used: ``init``, or what ``"auto"`` took.
 
     n_iter_ : int
         Number of iterations run: ``n_iter``, or fewer when the run was

@@ -15,11 +15,13 @@ from __future__ import annotations
 import numpy as np
 import torch
 from sklearn.base import clone
+from sklearn.ensemble import GradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import check_scoring
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
+from ..preprocessing import SeriesSummary
 from ._class_batches import CLASS_SAMPLE_BATCHES, sample_per_class
 
 #: Validations over a run of ``n_iter`` iterations: one every
@@ -38,6 +40,18 @@ def default_validation_estimator():
     return make_pipeline(
         FunctionTransformer(flatten_records), LogisticRegression(max_iter=1000)
     )
+
+
+#: The score of ``validation_estimator=None``.
+DEFAULT_VALIDATION_SCORING = "balanced_accuracy"
+
+
+def summary_boosting():
+    """Gradient boosting on the series' per-channel summaries: the learner
+    that mean- and quantile-matched clinical stays served worst
+    (``docs/sepsis48.md``), and the one a hospital statistician fits on
+    stays."""
+    return make_pipeline(SeriesSummary(), GradientBoostingClassifier(random_state=0))
 
 
 class EarlyStopping:
@@ -63,9 +77,13 @@ class EarlyStopping:
     seed : int
         The fit's seed. The validation sample is drawn from a stream of its
         own, so that the fit's records are those of a fit without checks.
+    estimator : estimator
+        The learner fitted on the synthetic records at each check.
+    scoring : str or callable
+        Its score on the real sample (a scikit-learn scorer); higher is better.
     """
 
-    def __init__(self, condenser, X, y, budget, seed):
+    def __init__(self, condenser, X, y, budget, seed, estimator, scoring):
         rng = np.random.default_rng([seed, 1])
         n_classes = len(budget)
         # The sample of DistributionMatching's pool, so a validation costs
@@ -74,10 +92,8 @@ class EarlyStopping:
         self.X_val, counts = sample_per_class(X, y, n_classes, cap, rng)
         self.y_val = np.repeat(np.arange(n_classes), counts)
         self.labels = np.repeat(np.arange(n_classes), budget)
-        self.estimator = condenser.validation_estimator
-        if self.estimator is None:
-            self.estimator = default_validation_estimator()
-        self.scorer = check_scoring(self.estimator, condenser.validation_scoring)
+        self.estimator = estimator
+        self.scorer = check_scoring(estimator, scoring)
         self.n_iter = condenser.n_iter
         self.every = max(1, condenser.n_iter // VALIDATIONS)
         self.patience = condenser.n_iter_no_change

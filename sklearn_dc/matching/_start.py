@@ -12,24 +12,25 @@ from ..coreset._herding import herding_order
 from ..prototypes._kmeans_centroids import kmeans_centres
 
 
-def initial_records(condenser, X, y, budget, rng):
-    """``condenser``'s starting records, grouped by class, as a float array."""
-    if condenser.init == "noise":
+def initial_records(condenser, X, y, budget, rng, init):
+    """``condenser``'s starting records from ``init``, grouped by class, as a
+    float array."""
+    if init == "noise":
         mean, std = column_mean_std(X)
         return mean + std * rng.standard_normal((budget.sum(), *X.shape[1:]))
     parts = []
     for label, n in enumerate(budget):
         members = np.flatnonzero(y == label)
-        if condenser.init == "real":
+        if init == "real":
             chosen = members[rng.choice(len(members), size=n, replace=False)]
             parts.append(take_rows(X, chosen))
         else:
-            name = f"{type(condenser).__name__}(init={condenser.init!r})"
+            name = f"{type(condenser).__name__}(init={init!r})"
             members = members[
                 class_sample(X, members, rng, name, condenser.classes_[label])
             ]
             flat = take_rows(X, members).reshape(len(members), -1)
-            if condenser.init == "herding":
+            if init == "herding":
                 parts.append(take_rows(X, members[herding_order(flat, n)]))
                 continue
             seed = int(rng.integers(MAX_SEED))
@@ -37,8 +38,8 @@ def initial_records(condenser, X, y, budget, rng):
     return np.concatenate(parts)
 
 
-def warn_real_starts(condenser, class_sizes, budget):
-    """Warn when the start (``init``) would hand back real records.
+def warn_real_starts(condenser, class_sizes, budget, init):
+    """Warn when the start (``init``, resolved) would hand back real records.
 
     With ``init="real"`` or ``"herding"`` and ``n_iter=0`` the output is the
     starting records: real records, copied. A class with a single record
@@ -49,7 +50,7 @@ def warn_real_starts(condenser, class_sizes, budget):
     """
     name = type(condenser).__name__
     labels = condenser.classes_.tolist()
-    if condenser.init == "kmeans":
+    if init == "kmeans":
         whole = [
             c
             for c, size, n in zip(labels, class_sizes, budget, strict=True)
@@ -68,7 +69,7 @@ def warn_real_starts(condenser, class_sizes, budget):
         return
     if condenser.n_iter == 0:
         warnings.warn(
-            f"{name}(n_iter=0, init={condenser.init!r}) returns its starting "
+            f"{name}(n_iter=0, init={init!r}) returns its starting "
             "records: real records, copied unchanged. Do not share them; give "
             "n_iter >= 1 to learn synthetic records.",
             RealRecordsWarning,
@@ -79,7 +80,7 @@ def warn_real_starts(condenser, class_sizes, budget):
     if single:
         warnings.warn(
             f"Classes {single} have a single record: {name} starts their "
-            f"synthetic records from it (init={condenser.init!r}) and they stay "
+            f"synthetic records from it (init={init!r}) and they stay "
             "close to that patient. Use init='noise', or leave such classes out "
             "before sharing.",
             RealRecordsWarning,

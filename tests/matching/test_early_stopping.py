@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.ensemble import GradientBoostingClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils._param_validation import InvalidParameterError
@@ -142,6 +143,65 @@ def test_pipeline_with_summaries_is_a_validation_estimator():
     assert (condenser.validation_scores_[:, 1] > 0.5).all()
 
 
+def _stays(n=120, channels=3, hours=10):
+    """Two classes of series whose first channel differs in level."""
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1], n // 2)
+    X = rng.normal(size=(n, channels, hours)).astype(np.float32)
+    X[y == 1, 0] += 1.0
+    return X, y
+
+
+def test_dm_auto_checks_series_with_boosting_on_summaries_by_roc_auc():
+    X, y = _stays()
+    settings = dict(n_per_class=3, n_iter=40, batch_real=32, random_state=0)
+    auto = DistributionMatching(**settings)
+    assert auto.early_stopping == "auto"
+    X_auto, _ = auto.fit_resample(X, y)
+    # The preset, spelt out: the same checks, scores and records.
+    explicit = DistributionMatching(
+        **settings,
+        early_stopping=True,
+        validation_estimator=make_pipeline(
+            SeriesSummary(), GradientBoostingClassifier(random_state=0)
+        ),
+        validation_scoring="roc_auc",
+    )
+    X_explicit, _ = explicit.fit_resample(X, y)
+    np.testing.assert_array_equal(auto.validation_scores_, explicit.validation_scores_)
+    np.testing.assert_array_equal(X_auto, X_explicit)
+    # Logistic regression on the flattened series (the default of
+    # early_stopping=True) scores the same records otherwise.
+    flattened = DistributionMatching(**settings, early_stopping=True)
+    flattened.fit_resample(X, y)
+    assert not np.array_equal(
+        flattened.validation_scores_[:, 1], auto.validation_scores_[:, 1]
+    )
+
+
+def test_dm_auto_leaves_tables_to_run_every_iteration(table):
+    X, y = table
+    condenser = DistributionMatching(n_per_class=2, n_iter=6, random_state=0)
+    condenser.fit_resample(X, y)
+    assert condenser.best_iteration_ is None and condenser.n_iter_ == 6
+
+
+def test_dm_auto_takes_the_users_estimator_and_score():
+    X, y = _stays(n=60)
+    _ShapeRecorder.shapes.clear()
+    condenser = DistributionMatching(
+        n_per_class=2,
+        n_iter=4,
+        batch_real=16,
+        validation_estimator=_ShapeRecorder(),
+        validation_scoring=lambda estimator, X_val, y_val: 0.25,
+        random_state=0,
+    )
+    condenser.fit_resample(X, y)
+    assert _ShapeRecorder.shapes == [(4, 3, 10)] * 4
+    np.testing.assert_array_equal(condenser.validation_scores_[:, 1], 0.25)
+
+
 def test_refit_without_early_stopping_clears_its_attributes(table):
     X, y = table
     condenser = DistributionMatching(
@@ -161,6 +221,8 @@ def test_bad_validation_settings_are_refused(table):
         DistributionMatching(validation_estimator="logistic").fit_resample(X, y)
     with pytest.raises(InvalidParameterError, match="n_iter_no_change"):
         DistributionMatching(n_iter_no_change=0).fit_resample(X, y)
+    with pytest.raises(InvalidParameterError, match="early_stopping"):
+        DistributionMatching(early_stopping="yes").fit_resample(X, y)
 
 
 def test_ctrl_c_resume_with_early_stopping_equals_uninterrupted_run(table, tmp_path):

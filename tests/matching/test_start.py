@@ -77,3 +77,51 @@ def test_data_card_says_a_k_means_start_of_a_whole_class_is_real(two_record_clas
     assert make_data_card(prototypes, X, y)["real_records"].startswith(
         "yes, classes [3]"
     )
+
+
+def test_dm_auto_starts_series_from_k_means_and_tables_from_real_records(
+    three_class_table,
+):
+    from sklearn_dc import DistributionMatching
+
+    X, y = three_class_table  # classes of 150 / 90 / 60 records
+    # The table's records as series of 2 channels (bounds=None: the
+    # structure projection needs no say in where the start is).
+    series = X.reshape(len(X), 2, -1)
+    condenser = DistributionMatching(
+        n_per_class=2, n_iter=0, bounds=None, random_state=0
+    )
+    start, y_start = condenser.fit_resample(series, y)
+    # At least 20 records per synthetic record in every class (30 here).
+    assert condenser.init_ == "kmeans"
+    flat = start.reshape(len(start), -1)
+    for label in range(3):
+        members, centres = X[y == label], flat[y_start == label]
+        nearest = np.linalg.norm(members[:, None] - centres[None], axis=2).argmin(1)
+        means = np.stack([members[nearest == k].mean(0) for k in range(2)])
+        np.testing.assert_allclose(centres, means, atol=1e-4)
+    # 15 records per synthetic record in the smallest class: real records.
+    with pytest.warns(UserWarning, match="real records, copied"):
+        rows, _ = condenser.set_params(n_per_class=4).fit_resample(series, y)
+    assert condenser.init_ == "real"
+    rows = rows.reshape(len(rows), -1)
+    gaps = np.abs(rows[:, None] - X[None]).max(axis=2).min(axis=1)
+    np.testing.assert_allclose(gaps, 0, atol=1e-6)
+    # Tables: real records at any budget.
+    with pytest.warns(UserWarning, match="real records, copied"):
+        condenser.set_params(n_per_class=2).fit_resample(X, y)
+    assert condenser.init_ == "real"
+
+
+def test_data_card_reads_the_start_dm_auto_took(three_class_table):
+    from sklearn_dc import DistributionMatching
+    from sklearn_dc.io import make_data_card
+
+    X, y = three_class_table
+    condenser = DistributionMatching(n_per_class=3, n_iter=0, random_state=0)
+    with pytest.warns(UserWarning):
+        condenser.fit_resample(X, y)
+    # init="auto" took random real records for the table.
+    assert make_data_card(condenser, X, y)["real_records"].startswith(
+        "yes: n_iter=0 with init='real'"
+    )
