@@ -86,8 +86,8 @@ class DistributionMatching(ResumableMatching):
     {bounds}
 
         ``DistributionMatching(match="mean", summaries=False, bounds=None,
-        early_stopping=False)`` is the reference paper's method (on tables,
-        the defaults are that).
+        early_stopping=False, init="real")`` is the reference paper's method
+        (on tables, the defaults are that).
 
     {augment}
 
