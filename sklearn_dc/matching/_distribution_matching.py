@@ -131,18 +131,10 @@ class DistributionMatching(ResumableMatching):
         boosting 0.05 of ROC-AUC). ``init_`` says which was taken.
 
     early_stopping : bool or "auto", default="auto"
-        Check the records with a learner a user will train on them: every
-        ``n_iter // 20`` iterations (and after the last), a clone of
-        ``validation_estimator`` is fitted on the current synthetic records
-        and scored (``validation_scoring``) on real training records (each
-        class whole up to ``4 * batch_real`` records, else that many drawn
-        without replacement). The fit returns the records that scored best
-        (never the starting records) and stops once ``n_iter_no_change``
-        checks in a row have not beaten the best. The checks see real
-        records, so what they pick depends on them, as the records
-        themselves do. ``"auto"``: on for time series, off for tables and
-        images. For series with ``validation_estimator=None`` it fits
-        gradient boosting on each stay's per-channel summaries
+        {early_stopping_checks}
+        ``"auto"``: on for time series, off for tables and images. For
+        series with ``validation_estimator=None`` it fits gradient boosting
+        on each stay's per-channel summaries
         (:class:`~sklearn_dc.preprocessing.SeriesSummary`) and scores
         ROC-AUC (one-vs-rest): on sepsis48 the matched stays served that
         learner worst, and keeping the records it scores best lifted it

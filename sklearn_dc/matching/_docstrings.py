@@ -19,6 +19,22 @@ import re
 from ..base import _SHARED_DOCSTRINGS
 from ._augment import _AUGMENT_DOCSTRING
 
+#: What early stopping does (each condenser says when it is on).
+_EARLY_STOPPING_CHECKS = """Check the records with the learner a user will train
+        on them: every ``n_iter // 20`` iterations (and after the last), a clone of
+        ``validation_estimator`` is fitted on the current synthetic records
+        and scored (``validation_scoring``) on real training records (each
+        class whole up to ``4 * batch_real`` records, else that many drawn
+        without replacement). The fit returns the records that scored best
+        (never the starting records: the first check is after the first
+        ``n_iter // 20`` iterations) and stops once ``n_iter_no_change``
+        checks in a row have not beaten the best. The matching losses are
+        proxies: on some data the records keep moving after they have
+        stopped getting better for the learner (``docs/speed.md``). The
+        checks see real records, so what they pick depends on them, as the
+        records themselves do; they cost a fit of the learner on the
+        synthetic records and a prediction on the sample, 20 times a run."""
+
 FRAGMENTS = {
     **_SHARED_DOCSTRINGS,
     "net": """net : str, module, skorch NeuralNet or list, default="auto"
@@ -100,21 +116,10 @@ FRAGMENTS = {
         other data or settings is an error, never silently overwritten.""",
     "checkpoint_every": """checkpoint_every : int, default=100
         Iterations between two writes of ``checkpoint``.""",
-    "early_stopping": """early_stopping : bool, default={default}
-        Check the records with the learner a user will train on them: every
-        ``n_iter // 20`` iterations (and after the last), a clone of
-        ``validation_estimator`` is fitted on the current synthetic records
-        and scored (``validation_scoring``) on real training records (each
-        class whole up to ``4 * batch_real`` records, else that many drawn
-        without replacement). The fit returns the records that scored best
-        (never the starting records: the first check is after the first
-        ``n_iter // 20`` iterations) and stops once ``n_iter_no_change``
-        checks in a row have not beaten the best. The matching losses are
-        proxies: on some data the records keep moving after they have
-        stopped getting better for the learner (``docs/speed.md``). The
-        checks see real records, so what they pick depends on them, as the
-        records themselves do; they cost a fit of the learner on the
-        synthetic records and a prediction on the sample, 20 times a run.
+    "early_stopping_checks": _EARLY_STOPPING_CHECKS,
+    "early_stopping": "early_stopping : bool, default={default}\n        "
+    + _EARLY_STOPPING_CHECKS
+    + """
         On by default for gradient and trajectory matching and kernel
         inducing points, whose records drifted away from what logistic
         regression needs there.""",
