@@ -57,13 +57,13 @@ def summary_boosting():
 class EarlyStopping:
     """Score the synthetic records every ``every`` iterations; keep the best.
 
-    A clone of the condenser's ``validation_estimator`` is fitted on the
-    current synthetic records and scored (``validation_scoring``) on real
-    records: each class's records up to ``4 * batch_real``, else that many
-    drawn without replacement, the sample that ``DistributionMatching``'s
-    pool uses. The records that score best are kept; the start never
-    counts (the first score is after ``every`` iterations), so the records
-    kept have always moved. ``__call__`` returns True once
+    A clone of ``estimator`` (the condenser's ``validation_estimator``, or
+    its default) is fitted on the current synthetic records and scored
+    (``scoring``) on real records: each class's records up to
+    ``4 * batch_real``, else that many drawn without replacement, the sample
+    that ``DistributionMatching``'s pool uses. The records that score best
+    are kept; the start never counts (the first score is after ``every``
+    iterations), so the records kept have always moved. ``__call__`` returns True once
     ``n_iter_no_change`` validations in a row have not beaten the best.
 
     Parameters
