@@ -116,12 +116,8 @@ class DistributionMatching(ResumableMatching):
         pool lost 0.01-0.04 of mean ROC-AUC). ``n_nets_`` says which it took.
 
     init : {{"auto", "real", "herding", "noise", "kmeans"}}, default="auto"
-        Starting point of the synthetic records: random real records of the
-        class, the class's real records chosen by herding (as
-        :class:`~sklearn_dc.Herding`), Gaussian noise with the features'
-        mean and standard deviation, or the class's k-means centres (as
-        :class:`~sklearn_dc.KMeansCentroids`; averages, not records of the
-        data). ``"auto"``: for time series whose every class has at least
+        {init_starts}
+        ``"auto"``: for time series whose every class has at least
         20 records per synthetic record, ``"kmeans"`` (a few records that
         each stand for many start best as averages: on sepsis48 at 10 per
         class it lifted every learner above its random-subset score), else

@@ -19,6 +19,15 @@ import re
 from ..base import _SHARED_DOCSTRINGS
 from ._augment import _AUGMENT_DOCSTRING
 
+#: The starts ``init`` names (each condenser says which it takes).
+_INIT_STARTS = """Starting point of the synthetic records: random real records of the
+        class, the class's real records chosen by herding (those whose running
+        mean tracks the class mean, as :class:`~sklearn_dc.Herding`: central
+        and diverse; the same for every seed), Gaussian noise with the
+        features' mean and standard deviation, or the class's k-means
+        centres (as :class:`~sklearn_dc.KMeansCentroids`; averages,
+        not records of the data)."""
+
 #: What early stopping does (each condenser says when it is on).
 _EARLY_STOPPING_CHECKS = """Check the records with the learner a user will train
         on them: every ``n_iter // 20`` iterations (and after the last), a clone of
@@ -60,14 +69,9 @@ FRAGMENTS = {
     "batch_real": """batch_real : int, default={default}
         Real records per class at each iteration, drawn without replacement;
         a class with fewer records is used whole (its exact statistics).""",
-    "init": """init : {"real", "herding", "noise", "kmeans"}, default={default}
-        Starting point of the synthetic records: random real records of the
-        class, the class's real records chosen by herding (those whose running
-        mean tracks the class mean, as :class:`~sklearn_dc.Herding`: central
-        and diverse; the same for every seed), Gaussian noise with the
-        features' mean and standard deviation, or the class's k-means
-        centres (as :class:`~sklearn_dc.KMeansCentroids`; averages,
-        not records of the data).""",
+    "init_starts": _INIT_STARTS,
+    "init": 'init : {"real", "herding", "noise", "kmeans"}, default={default}\n'
+    "        " + _INIT_STARTS,
     "bounds": """bounds : {"auto", "data", "structure"} or None, default={default}
         Constraints kept by a projection after each step. ``"auto"``:
         ``"structure"`` for time series, ``None`` for tables and images (on

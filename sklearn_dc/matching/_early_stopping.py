@@ -63,8 +63,9 @@ class EarlyStopping:
     ``4 * batch_real``, else that many drawn without replacement, the sample
     that ``DistributionMatching``'s pool uses. The records that score best
     are kept; the start never counts (the first score is after ``every``
-    iterations), so the records kept have always moved. ``__call__`` returns True once
-    ``n_iter_no_change`` validations in a row have not beaten the best.
+    iterations), so the records kept have always moved. ``__call__``
+    returns True once ``n_iter_no_change`` validations in a row have not
+    beaten the best.
 
     Parameters
     ----------

@@ -84,7 +84,7 @@ def test_dm_auto_starts_series_from_k_means_and_tables_from_real_records(
 ):
     from sklearn_dc import DistributionMatching
 
-    X, y = three_class_table  # classes of 150 / 90 / 60 records
+    X, y = three_class_table  # classes of 150 / 89 / 61 records
     # The table's records as series of 2 channels (bounds=None: the
     # structure projection needs no say in where the start is).
     series = X.reshape(len(X), 2, -1)
@@ -100,7 +100,7 @@ def test_dm_auto_starts_series_from_k_means_and_tables_from_real_records(
         nearest = np.linalg.norm(members[:, None] - centres[None], axis=2).argmin(1)
         means = np.stack([members[nearest == k].mean(0) for k in range(2)])
         np.testing.assert_allclose(centres, means, atol=1e-4)
-    # 15 records per synthetic record in the smallest class: real records.
+    # 15.25 records per synthetic record in the smallest class: real records.
     with pytest.warns(UserWarning, match="real records, copied"):
         rows, _ = condenser.set_params(n_per_class=4).fit_resample(series, y)
     assert condenser.init_ == "real"
