@@ -124,7 +124,8 @@ whole training split. `condense s` is the wall time of one condensation
 `compression` training records / condensed records (the size ratio at equal
 dtype); `fit speed-up` the learners' mean training time on the full data over
 that on the condensed set. Every condenser runs with its defaults:
-`DistributionMatching` 1,000 iterations; `GradientMatching` 500 iterations with
+`DistributionMatching` 1,000 iterations (with up to 512 real records per
+class and iteration on tables); `GradientMatching` 500 iterations with
 the paper's outer / inner loops for the budget; `TrajectoryMatching` 5 experts
 of 20 epochs, 300 iterations of 20 unrolled steps; `KernelInducingPoints` the
 NTK of a 3-layer ReLU network, 1,000 iterations; all matching on MLP

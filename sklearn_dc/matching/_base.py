@@ -233,6 +233,10 @@ class BaseMatching(BaseCondenser):
         """``init``, or what ``"auto"`` takes for these data and budget."""
         return self.init
 
+    def _batch_real(self, X):
+        """``batch_real``, or what ``"auto"`` takes for these records."""
+        return self.batch_real
+
     def _initial_records(self, X, y, budget, rng):
         """Starting synthetic records, grouped by class, as a float array."""
         return initial_records(self, X, y, budget, rng, self.init_)

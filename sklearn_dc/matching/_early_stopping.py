@@ -89,7 +89,7 @@ class EarlyStopping:
         n_classes = len(budget)
         # The sample of DistributionMatching's pool, so a validation costs
         # the same whatever the data size.
-        cap = CLASS_SAMPLE_BATCHES * condenser.batch_real
+        cap = CLASS_SAMPLE_BATCHES * condenser._batch_real(X)
         self.X_val, counts = sample_per_class(X, y, n_classes, cap, rng)
         self.y_val = np.repeat(np.arange(n_classes), counts)
         self.labels = np.repeat(np.arange(n_classes), budget)

@@ -85,7 +85,7 @@ def check_batch_memory(estimator, X, nets, budget, device) -> None:
 
     The estimate is an upper bound: the training data copied to the device
     (unless read from a memmap), every activation of the real batch
-    (``estimator.batch_real`` records per class), and three times those of the
+    (``estimator._batch_real(X)`` records per class), and three times those of the
     synthetic records (kept for the backward pass).
     """
     if not math.isfinite(free_memory_bytes(device)):
@@ -101,7 +101,7 @@ def check_batch_memory(estimator, X, nets, budget, device) -> None:
     )
     data = 0 if is_out_of_core(X) else 4 * X.size
     n_classes, n_synthetic = len(budget), int(budget.sum())
-    batch_real = estimator.batch_real
+    batch_real = estimator._batch_real(X)
     need = data + per_record * (batch_real * n_classes + 3 * n_synthetic)
 
     def explain(free):

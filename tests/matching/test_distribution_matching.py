@@ -534,3 +534,37 @@ def test_a_batch_too_large_for_memory_is_refused_before_allocating(
         condenser.fit_resample(X, y)
     fits = DistributionMatching(n_per_class=2, n_iter=1, batch_real=64)
     fits.fit_resample(X, y)  # a batch that fits runs
+
+
+def _large_classes(shape):
+    """Two classes of 700 and 300 records of ``shape``: larger than a batch."""
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1], [700, 300])
+    X = rng.normal(size=(len(y), *shape)).astype(np.float32) + y.reshape(
+        -1, *[1] * len(shape)
+    )
+    return X, y
+
+
+@pytest.mark.parametrize(("shape", "taken"), [((6,), 512), ((3, 8), 256)])
+def test_auto_batch_is_larger_for_tables(shape, taken):
+    X, y = _large_classes(shape)
+    settings = dict(n_per_class=3, n_iter=3, n_nets=None, random_state=0)
+    auto = DistributionMatching(**settings)
+    X_auto, _ = auto.fit_resample(X, y)
+    assert auto.batch_real_ == taken
+    spelt_out = DistributionMatching(batch_real=taken, **settings)
+    np.testing.assert_array_equal(spelt_out.fit_resample(X, y)[0], X_auto)
+    assert spelt_out.batch_real_ == taken
+    # The other batch moves the records differently: the choice matters.
+    other = DistributionMatching(batch_real=768 - taken, **settings)
+    assert not np.array_equal(other.fit_resample(X, y)[0], X_auto)
+
+
+def test_memory_check_estimates_the_batch_auto_takes(monkeypatch):
+    from sklearn_dc.matching import _memory
+
+    X, y = _large_classes((6,))
+    monkeypatch.setattr(_memory, "free_memory_bytes", lambda device: 2**10)
+    with pytest.raises(ValueError, match=r"batch_real=512 real records per class"):
+        DistributionMatching(n_per_class=2, n_iter=1).fit_resample(X, y)
