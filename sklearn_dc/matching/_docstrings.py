@@ -28,6 +28,11 @@ _INIT_STARTS = """Starting point of the synthetic records: random real records o
         centres (as :class:`~sklearn_dc.KMeansCentroids`; averages,
         not records of the data)."""
 
+#: How the real batch is drawn (each condenser gives its size).
+_BATCH_REAL_DRAW = """Real records per class at each iteration, drawn without
+        replacement; a class with fewer records is used whole (its exact
+        statistics)."""
+
 #: What early stopping does (each condenser says when it is on).
 _EARLY_STOPPING_CHECKS = """Check the records with the learner a user will train
         on them: every ``n_iter // 20`` iterations (and after the last), a clone of
@@ -66,9 +71,8 @@ FRAGMENTS = {
     "lr": """lr : float, default={default}
         Learning rate of the Adam optimiser that moves the synthetic records
         (in units of the features, so scale the features first).""",
-    "batch_real": """batch_real : int, default={default}
-        Real records per class at each iteration, drawn without replacement;
-        a class with fewer records is used whole (its exact statistics).""",
+    "batch_real_draw": _BATCH_REAL_DRAW,
+    "batch_real": "batch_real : int, default={default}\n        " + _BATCH_REAL_DRAW,
     "init_starts": _INIT_STARTS,
     "init": 'init : {"real", "herding", "noise", "kmeans"}, default={default}\n'
     "        " + _INIT_STARTS,
