@@ -76,6 +76,17 @@ FRAGMENTS = {
     "init_starts": _INIT_STARTS,
     "init": 'init : {"real", "herding", "noise", "kmeans"}, default={default}\n'
     "        " + _INIT_STARTS,
+    "init_by_shape": 'init : {"auto", "real", "herding", "noise", "kmeans"}, '
+    "default={default}\n        "
+    + _INIT_STARTS
+    + """
+        ``"auto"``: ``"kmeans"`` for time series (on the ECG5000-shaped set
+        of ``docs/speed.md`` the best checks come early, so the records stay
+        close to their start, and the k-means centres were the start that
+        scored highest) and, for tables and images, at one record per class
+        (each class's mean); else ``"real"`` (on digits at 10 per class the
+        k-means start cost gradient boosting 0.12 to 0.26 of accuracy,
+        ``docs/benchmarks.md``). ``init_`` says which was taken.""",
     "bounds": """bounds : {"auto", "data", "structure"} or None, default={default}
         Constraints kept by a projection after each step. ``"auto"``:
         ``"structure"`` for time series, ``None`` for tables and images (on

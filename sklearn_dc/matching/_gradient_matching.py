@@ -136,6 +136,8 @@ class GradientMatching(ResumableMatching):
         One draw per class at each iteration; the training of the
         network between iterations is augmented too (a fresh draw).
 
+    {init_by_shape}
+
     net : str, module, skorch NeuralNet or list, default="auto"
         The network whose training gradients are matched. It is trained, so
         its ``forward(x)`` must return class logits (the package's networks
@@ -207,6 +209,7 @@ class GradientMatching(ResumableMatching):
 
     _parameter_constraints: ClassVar[dict] = {
         **ResumableMatching._parameter_constraints,
+        "init": [StrOptions({"auto", "real", "herding", "noise", "kmeans"})],
         "outer_loop": [
             StrOptions({"auto"}),
             Interval(Integral, 1, None, closed="left"),
@@ -224,7 +227,7 @@ class GradientMatching(ResumableMatching):
     net_lr: float = 0.01
     augment: str | list | None = None
     n_iter: int = 300
-    init: str = "kmeans"
+    init: str = "auto"
     early_stopping: bool = True
     batch_real: int = 128
 

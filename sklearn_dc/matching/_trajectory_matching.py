@@ -16,7 +16,7 @@ from typing import ClassVar
 
 import numpy as np
 import torch
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 from skorch import NeuralNet
 from skorch.callbacks import Callback
 from torch import nn
@@ -192,6 +192,8 @@ class TrajectoryMatching(ResumableMatching):
         permutations of the synthetic records. ``None`` uses all of them at
         every step.
 
+    {init_by_shape}
+
     net : str, module, skorch NeuralNet or list, default="auto"
         The network trained by the experts and unrolled by the student; it
         must have no batch normalisation (refused: its running statistics do
@@ -313,6 +315,7 @@ class TrajectoryMatching(ResumableMatching):
 
     _parameter_constraints: ClassVar[dict] = {
         **ResumableMatching._parameter_constraints,
+        "init": [StrOptions({"auto", "real", "herding", "noise", "kmeans"})],
         "n_experts": [Interval(Integral, 1, None, closed="left")],
         "expert_epochs": [Interval(Integral, 1, None, closed="left")],
         "expert_lr": [Interval(Real, 0, None, closed="neither")],
@@ -334,7 +337,7 @@ class TrajectoryMatching(ResumableMatching):
     syn_lr_init: float = 0.05
     batch_syn: int | None = None
     n_iter: int = 300
-    init: str = "kmeans"
+    init: str = "auto"
     early_stopping: bool = True
     batch_real: int = 256
 

@@ -1,4 +1,4 @@
-"""The starting records of the matching condensers that start from k-means."""
+"""The starting records of the matching condensers: k-means centres and "auto"."""
 
 import numpy as np
 import pytest
@@ -21,10 +21,16 @@ def two_record_class(three_class_table):
     [GradientMatching(n_per_class=4), TrajectoryMatching(n_per_class=4, **TM_FAST)],
     ids=["GradientMatching", "TrajectoryMatching"],
 )
-def test_default_start_is_each_class_k_means_centres(condenser, three_class_table):
+def test_auto_starts_series_from_k_means_centres_and_tables_from_real_records(
+    condenser, three_class_table
+):
     X, y = three_class_table
-    start, y_start = condenser.set_params(n_iter=0, random_state=0).fit_resample(X, y)
+    condenser.set_params(n_iter=0, random_state=0)
+    # The table's records as series of 2 channels.
+    start, y_start = condenser.fit_resample(X.reshape(len(X), 2, -1), y)
+    assert condenser.init_ == "kmeans"
     assert y_start.tolist() == np.repeat([0, 1, 2], 4).tolist()
+    start = start.reshape(len(start), -1)
     for label in range(3):
         members, centres = X[y == label], start[y_start == label]
         # Lloyd's fixed point: each centre is the mean of the class records
@@ -35,13 +41,25 @@ def test_default_start_is_each_class_k_means_centres(condenser, three_class_tabl
         # Averages, not records of the data.
         gaps = np.linalg.norm(centres[:, None] - members[None], axis=2).min(axis=1)
         assert gaps.min() > 0.1
+    # Tables start from random real records, copied.
+    with pytest.warns(UserWarning, match="real records, copied"):
+        rows, _ = condenser.fit_resample(X, y)
+    assert condenser.init_ == "real"
+    gaps = np.abs(rows[:, None] - X[None]).max(axis=2).min(axis=1)
+    np.testing.assert_allclose(gaps, 0, atol=1e-6)
+    # ... except one record per class: the class mean.
+    means, y_means = condenser.set_params(n_per_class=1).fit_resample(X, y)
+    assert condenser.init_ == "kmeans"
+    np.testing.assert_allclose(
+        means, [X[y == label].mean(0) for label in y_means], atol=1e-5
+    )
 
 
 def test_k_means_start_of_a_class_no_larger_than_its_budget_warns(two_record_class):
     from sklearn_dc.base import BudgetWarning, RealRecordsWarning
 
     X, y = two_record_class
-    condenser = GradientMatching(n_per_class=3, n_iter=0, random_state=0)
+    condenser = GradientMatching(n_per_class=3, n_iter=0, init="kmeans", random_state=0)
     with (
         pytest.warns(BudgetWarning),
         pytest.warns(RealRecordsWarning, match=r"Classes \[3\].*init='kmeans'"),
@@ -57,7 +75,7 @@ def test_data_card_says_a_k_means_start_of_a_whole_class_is_real(two_record_clas
     from sklearn_dc.io import make_data_card
 
     X, y = two_record_class
-    condenser = GradientMatching(n_per_class=3, n_iter=2, random_state=0)
+    condenser = GradientMatching(n_per_class=3, n_iter=2, init="kmeans", random_state=0)
     with pytest.warns(UserWarning):
         condenser.fit_resample(X, y)
     card = make_data_card(condenser, X, y)
