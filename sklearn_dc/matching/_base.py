@@ -44,6 +44,11 @@ from ._start import initial_records, warn_real_starts
 matching_parameters = dataclass(kw_only=True, eq=False, repr=False)
 
 
+#: The starts ``init`` names, and with "auto" (each condenser's ``_init`` rule).
+STARTS = {"real", "herding", "noise", "kmeans"}
+INIT_OR_AUTO = [StrOptions({"auto", *STARTS})]
+
+
 @matching_parameters
 class BaseMatching(BaseCondenser):
     """Base class for condensers that learn synthetic records.
@@ -64,7 +69,7 @@ class BaseMatching(BaseCondenser):
         "n_iter": [Interval(Integral, 0, None, closed="left")],
         "lr": [Interval(Real, 0, None, closed="neither")],
         "batch_real": [Interval(Integral, 1, None, closed="left")],
-        "init": [StrOptions({"real", "herding", "noise", "kmeans"})],
+        "init": [StrOptions(STARTS)],
         "bounds": [StrOptions({"auto", "data", "structure"}), None],
         "device": [str, torch.device],
         "verbose": ["verbose"],

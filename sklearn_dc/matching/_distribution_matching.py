@@ -16,7 +16,7 @@ from ._augment import (
     apply_shared,
     resolve_augment,
 )
-from ._base import ResumableMatching, matching_parameters
+from ._base import INIT_OR_AUTO, ResumableMatching, matching_parameters
 from ._class_batches import CLASS_SAMPLE_BATCHES, ClassBatches, sample_per_class
 from ._docstrings import fill_docstring
 from ._early_stopping import summary_boosting
@@ -210,7 +210,7 @@ class DistributionMatching(ResumableMatching):
         "match": [StrOptions({"auto", "mean", "quantiles"})],
         "summaries": [StrOptions({"auto"}), "boolean"],
         "early_stopping": [StrOptions({"auto"}), "boolean"],
-        "init": [StrOptions({"auto", "real", "herding", "noise", "kmeans"})],
+        "init": INIT_OR_AUTO,
         "batch_real": [
             Interval(Integral, 1, None, closed="left"),
             StrOptions({"auto"}),

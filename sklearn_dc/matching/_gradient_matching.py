@@ -16,7 +16,7 @@ from ._augment import (
     apply_shared,
     resolve_augment,
 )
-from ._base import ResumableMatching, matching_parameters
+from ._base import INIT_OR_AUTO, ResumableMatching, matching_parameters
 from ._class_batches import ClassBatches
 from ._docstrings import fill_docstring
 from ._nets import pick, refuse_batch_norm
@@ -209,7 +209,7 @@ class GradientMatching(ResumableMatching):
 
     _parameter_constraints: ClassVar[dict] = {
         **ResumableMatching._parameter_constraints,
-        "init": [StrOptions({"auto", "real", "herding", "noise", "kmeans"})],
+        "init": INIT_OR_AUTO,
         "outer_loop": [
             StrOptions({"auto"}),
             Interval(Integral, 1, None, closed="left"),

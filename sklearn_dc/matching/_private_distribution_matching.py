@@ -26,7 +26,7 @@ from ..privacy._accounting import (
     secret_torch_generator,
     spent_epsilon,
 )
-from ._base import BaseMatching, matching_parameters
+from ._base import STARTS, BaseMatching, matching_parameters
 from ._docstrings import fill_docstring
 from ._nets import pick, refuse_batch_norm
 from ._objective import Objective
@@ -294,7 +294,7 @@ class PrivateDistributionMatching(BaseMatching):
         # "real", "kmeans", "data", fractions and strategy words pass
         # validation so that fitting can explain why they are refused.
         "n_per_class": BaseMatching._parameter_constraints["n_per_class"],
-        "init": [StrOptions({"noise", "real", "herding", "kmeans"}), tuple],
+        "init": [StrOptions(STARTS), tuple],
         "bounds": [StrOptions({"auto", "data", "structure"}), tuple, None],
         "classes": ["array-like", None],
         "n_samples": [Interval(Integral, 1, None, closed="left"), None],

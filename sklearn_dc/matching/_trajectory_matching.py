@@ -16,7 +16,7 @@ from typing import ClassVar
 
 import numpy as np
 import torch
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval
 from skorch import NeuralNet
 from skorch.callbacks import Callback
 from torch import nn
@@ -26,7 +26,7 @@ from tqdm.auto import tqdm
 from .._out_of_core import iter_blocks
 from ..base import MAX_SEED
 from ..nn import redraw_weights
-from ._base import ResumableMatching, matching_parameters
+from ._base import INIT_OR_AUTO, ResumableMatching, matching_parameters
 from ._docstrings import fill_docstring
 from ._memory import GIB, activations_per_record, check_free_memory
 from ._nets import refuse_batch_norm
@@ -315,7 +315,7 @@ class TrajectoryMatching(ResumableMatching):
 
     _parameter_constraints: ClassVar[dict] = {
         **ResumableMatching._parameter_constraints,
-        "init": [StrOptions({"auto", "real", "herding", "noise", "kmeans"})],
+        "init": INIT_OR_AUTO,
         "n_experts": [Interval(Integral, 1, None, closed="left")],
         "expert_epochs": [Interval(Integral, 1, None, closed="left")],
         "expert_lr": [Interval(Real, 0, None, closed="neither")],
