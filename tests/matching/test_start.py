@@ -55,6 +55,17 @@ def test_auto_starts_series_from_k_means_centres_and_tables_from_real_records(
     )
 
 
+def test_auto_starts_images_as_tables(three_class_table):
+    X, y = three_class_table
+    images = X.reshape(len(X), 1, 2, 3)
+    condenser = GradientMatching(n_per_class=2, n_iter=0, random_state=0)
+    with pytest.warns(UserWarning, match="real records, copied"):
+        condenser.fit_resample(images, y)
+    assert condenser.init_ == "real"
+    condenser.set_params(n_per_class=1).fit_resample(images, y)
+    assert condenser.init_ == "kmeans"
+
+
 def test_k_means_start_of_a_class_no_larger_than_its_budget_warns(two_record_class):
     from sklearn_dc.base import BudgetWarning, RealRecordsWarning
 
