@@ -129,8 +129,8 @@ class and iteration on tables); `GradientMatching` 300 iterations with
 the paper's outer / inner loops for the budget; `TrajectoryMatching` 5 experts
 of 12 epochs, 300 iterations of 20 unrolled steps; `KernelInducingPoints` the
 NTK of a 3-layer ReLU network, 1,000 iterations; every learned condenser
-starts from random real records of each class (`init="auto"` of GM and TM
-takes the k-means centres for time series only), and GM, TM and KIP stop
+starts from random real records of each class, except GM and TM at one record
+per class, which start from the class mean (`init="auto"`), and GM, TM and KIP stop
 early (logistic regression on
 the records, scored by balanced accuracy on real training records every
 `n_iter // 20` iterations); all matching on MLP embeddings where they use a
