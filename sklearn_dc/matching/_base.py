@@ -22,6 +22,7 @@ from tqdm.auto import tqdm
 from .._out_of_core import iter_blocks
 from ..base import BaseCondenser
 from ..nn import NETWORKS, resolve_nets
+from ..nn._optim import fused_adam
 from ._checkpoint import Run, fingerprint, save_checkpoint
 from ._device import resolve_device
 from ._early_stopping import (
@@ -47,8 +48,6 @@ matching_parameters = dataclass(kw_only=True, eq=False, repr=False)
 #: The starts ``init`` names, and with "auto" (each condenser's ``_init`` rule).
 STARTS = {"real", "herding", "noise", "kmeans"}
 INIT_OR_AUTO = [StrOptions({"auto", *STARTS})]
-#: The devices with torch's fused Adam, which the records are fitted with.
-FUSED_ADAM_DEVICES = ("cpu", "cuda")
 
 
 @matching_parameters
@@ -123,15 +122,11 @@ class BaseMatching(BaseCondenser):
             device=device,
             requires_grad=True,
         )
-        # Fused Adam where torch has it: with the per-tensor update, a seeded
-        # fit on the CPU returned records that differed in the last bits from
-        # one process to another (about one run in five on sepsis48, through
-        # the square root of the second moment), and early stopping made those
-        # bits different records.
+        # Fused Adam: the same records from a seed in every process.
         optimizer = torch.optim.Adam(
             [synthetic, *objective.parameters],
             lr=self.lr,
-            fused=device.type in FUSED_ADAM_DEVICES,
+            fused=fused_adam(device),
         )
         project = self._make_projection(X, start, device)
         monitor = self._early_stopping(X, y, budget, seed)

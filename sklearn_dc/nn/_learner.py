@@ -20,6 +20,7 @@ from torch import nn
 
 from .._compat import _fit_context
 from ..base import MAX_SEED
+from ._optim import fused_adam
 from ._resolve import AUTO_NETWORKS, NETWORKS
 
 # With max_epochs=None, train for at least this many epochs and steps: a
@@ -227,6 +228,8 @@ class NetClassifier(ClassifierMixin, BaseEstimator):
             criterion=nn.CrossEntropyLoss,
             optimizer=torch.optim.AdamW,
             optimizer__weight_decay=self.weight_decay,
+            # The same weights from a seed in every process (see fused_adam).
+            optimizer__fused=fused_adam(self.device),
             lr=self.lr,
             max_epochs=max_epochs,
             batch_size=batch_size,
