@@ -12,7 +12,7 @@ def fused_adam(device: str | torch.device) -> bool:
     """Whether to take torch's fused Adam / AdamW on ``device``.
 
     With the per-tensor update, a seeded fit on the CPU came out different in
-    the last bits from one process to another (up to three processes in ten:
+    the last bits from one process to another (about one process in five:
     ``tests/matching/test_reproducible.py``); the fused kernel gives the same
     result in every process.
 
